@@ -1,0 +1,4 @@
+/* ae-ops-attention.h */
+#pragma once
+
+#include "ae-engine.h"

@@ -1,0 +1,4 @@
+/* ae-ops-conv.h */
+#pragma once
+
+#include "ae-engine.h"

@@ -1,0 +1,4 @@
+/* ae-ops-layout.h */
+#pragma once
+
+#include "ae-engine.h"

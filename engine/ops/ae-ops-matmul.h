@@ -1,0 +1,4 @@
+/* ae-ops-matmul.h */
+#pragma once
+
+#include "ae-engine.h"

@@ -1,0 +1,4 @@
+/* ae-ops-norm.h */
+#pragma once
+
+#include "ae-engine.h"

@@ -1,0 +1,3 @@
+/* attention.c */
+#include "ae-internal.h"
+#include "ae-ops.h"

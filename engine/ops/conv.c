@@ -1,0 +1,3 @@
+/* conv.c */
+#include "ae-internal.h"
+#include "ae-ops.h"

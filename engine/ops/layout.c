@@ -1,0 +1,3 @@
+/* layout.c */
+#include "ae-internal.h"
+#include "ae-ops.h"

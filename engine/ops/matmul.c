@@ -1,0 +1,3 @@
+/* matmul.c */
+#include "ae-internal.h"
+#include "ae-ops.h"

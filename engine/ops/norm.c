@@ -1,0 +1,3 @@
+/* norm.c */
+#include "ae-internal.h"
+#include "ae-ops.h"

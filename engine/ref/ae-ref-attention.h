@@ -1,0 +1,5 @@
+/* ae-ref-attention.h */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>

@@ -1,0 +1,5 @@
+/* ae-ref-conv.h */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>

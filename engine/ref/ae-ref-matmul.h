@@ -1,0 +1,5 @@
+/* ae-ref-matmul.h */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>

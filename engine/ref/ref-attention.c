@@ -1,0 +1,2 @@
+/* ref-attention.c */
+#include "ref/ae-ref.h"

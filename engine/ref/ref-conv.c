@@ -1,0 +1,2 @@
+/* ref-conv.c */
+#include "ref/ae-ref.h"

@@ -1,0 +1,2 @@
+/* ref-layout.c */
+#include "ref/ae-ref.h"

@@ -1,0 +1,2 @@
+/* ref-matmul.c */
+#include "ref/ae-ref.h"

@@ -1,0 +1,2 @@
+/* ref-norm.c */
+#include "ref/ae-ref.h"
