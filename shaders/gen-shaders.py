@@ -76,8 +76,15 @@ def probe(glslc, feature):
 def compile_variant(glslc, src_dir, spv_dir, variant):
     name, source, defines, _, _ = variant
     out = os.path.join(spv_dir, name + ".spv")
-    command = [glslc, "--target-env=vulkan1.2", "-O", "-I", src_dir,
-               "-fshader-stage=compute", os.path.join(src_dir, source), "-o", out]
+    path = os.path.join(src_dir, source)
+    # Debian 12's spirv-opt crashes on GL_NV_cooperative_matrix code, so
+    # those kernels are compiled without -O (the driver optimises anyway).
+    with open(path, encoding="utf-8") as f:
+        optimise = "GL_NV_cooperative_matrix" not in f.read()
+    command = [glslc, "--target-env=vulkan1.2", "-I", src_dir,
+               "-fshader-stage=compute", path, "-o", out]
+    if optimise:
+        command.insert(2, "-O")
     command += ["-D" + d for d in defines]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
