@@ -22,11 +22,13 @@ for lib in libopenblas.so.0 libcjson.so.1 libgfortran.so.5 libquadmath.so.0; do
   if [ -n "$path" ]; then cp -L "$path" "$out/lib/"; fi
 done
 cp tools/bench-torch.py "$out/"
+cp -r tests/data "$out/data"
 cat > "$out/run-tests.sh" <<'RUN'
 #!/bin/sh
 # Runs every engine test program here; prints each one's summary line.
 here=$(dirname "$0")
 export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export ALLEGRO_TEST_DATA="$here/data"
 status=0
 for t in "$here"/test-*; do
   echo "== $(basename "$t")"
