@@ -1,9 +1,10 @@
 #version 450
 // Element-wise binary ops with b repeated along a: d[i] = a[i] (op) b[i % nb].
 #include "common.glsl"
+#include "elementwise.glsl"
 
 layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const uint OP = 0; // 0 add, 1 mul
+layout(constant_id = 1) const uint OP = 0; // 0 add, 1 mul, 2 gelu_tanh(a) * b (T5's gated GELU)
 
 layout(std430, binding = 0) writeonly buffer D { D_T d[]; };
 layout(std430, binding = 1) readonly buffer A { A_T a[]; };
@@ -25,5 +26,12 @@ void main()
         return;
     float x = A_LOAD(a[p.off_a + i]);
     float y = B_LOAD(b[p.off_b + (p.b_start + i) % p.nb]);
-    d[p.off_d + i] = D_PACK(OP == 0 ? x + y : x * y);
+    float r;
+    if (OP == 0)
+        r = x + y;
+    else if (OP == 1)
+        r = x * y;
+    else
+        r = gelu_tanh(x) * y;
+    d[p.off_d + i] = D_PACK(r);
 }
