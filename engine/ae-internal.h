@@ -47,6 +47,13 @@ typedef struct
 
 bool ae_stream_dispatch (ae_stream *s, const ae_dispatch *d, ae_error *error);
 
+/* A temporary tensor for an op's intermediate results, owned by the stream:
+ * it is freed only once the work recorded so far has finished (at the next
+ * ae_stream_finish, or when the stream is freed), never while queued work may
+ * still use its memory. */
+ae_tensor *ae_stream_scratch (ae_stream *s, ae_dtype dtype, int ndim, const int64_t *shape, const char *name,
+                              ae_error *error);
+
 /* Elements between the aligned binding start and the tensor's first element. */
 uint32_t ae_binding_element_offset (const ae_tensor *t);
 /* Most bytes one binding may span (the device's maxStorageBufferRange, or less

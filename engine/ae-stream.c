@@ -38,7 +38,33 @@ struct ae_stream
   double last_gpu_seconds;
   uint64_t n_dispatches, n_submits;
   bool failed;             /* a device loss: every later call fails */
+  ae_tensor **scratch;     /* freed once the work using them is done */
+  uint32_t n_scratch, cap_scratch;
 };
+
+static void
+release_scratch (ae_stream *s)
+{
+  for (uint32_t i = 0; i < s->n_scratch; i++)
+    ae_tensor_free (s->scratch[i]);
+  s->n_scratch = 0;
+}
+
+ae_tensor *
+ae_stream_scratch (ae_stream *s, ae_dtype dtype, int ndim, const int64_t *shape, const char *name, ae_error *error)
+{
+  ae_tensor *t = ae_tensor_new (s->ctx, dtype, ndim, shape, name, error);
+
+  if (t == NULL)
+    return NULL;
+  if (s->n_scratch == s->cap_scratch)
+    {
+      s->cap_scratch = s->cap_scratch ? 2 * s->cap_scratch : 16;
+      s->scratch = realloc (s->scratch, s->cap_scratch * sizeof *s->scratch);
+    }
+  s->scratch[s->n_scratch++] = t;
+  return t;
+}
 
 static void
 frame_fini (ae_context *ctx, ae_frame *frame)
@@ -161,6 +187,8 @@ ae_stream_free (ae_stream *s)
         s->ctx->vk.vkWaitForFences (s->ctx->device, 1, &s->frames[i].fence, VK_TRUE, UINT64_MAX);
       frame_fini (s->ctx, &s->frames[i]);
     }
+  release_scratch (s);
+  free (s->scratch);
   if (s->pool != VK_NULL_HANDLE)
     s->ctx->vk.vkDestroyCommandPool (s->ctx->device, s->pool, NULL);
   free (s);
@@ -267,6 +295,7 @@ check_cancel (ae_stream *s, ae_error *error)
   frame_abandon (s, &s->frames[s->current]);
   for (int i = 0; i < 2; i++)
     frame_wait (s, &s->frames[i], NULL);
+  release_scratch (s);
   ae_set_error (error, AE_ERROR_CANCELLED, "Cancelled.");
   return false;
 }
@@ -316,6 +345,7 @@ ae_stream_finish (ae_stream *s, ae_error *error)
       return false;
   s->last_gpu_seconds = s->gpu_seconds;
   s->gpu_seconds = 0;
+  release_scratch (s);
   return true;
 }
 

@@ -179,6 +179,20 @@ test_long_stream (ae_context *ctx)
     out[i] += 1.0f;
   th_check ("the stream works again once the flag is cleared", out, after, n, 1e-12);
 
+  /* Scratch tensors live until the work recorded with them has finished. */
+  ae_memory_stats before_scratch, with_scratch, after_scratch;
+  ae_context_memory_stats (ctx, &before_scratch);
+  int64_t scratch_shape[1] = { 1 << 20 };
+  ae_tensor *scratch = ae_stream_scratch (s, AE_F32, 1, scratch_shape, "scratch", &error);
+  th_ok (scratch != NULL, &error, "scratch");
+  th_ok (ae_op_add (s, scratch, scratch, c, &error), &error, "add into scratch");
+  th_ok (ae_stream_flush (s, &error), &error, "flush");
+  ae_context_memory_stats (ctx, &with_scratch);
+  th_expect (with_scratch.live >= before_scratch.live + (4u << 20), "a scratch tensor is held after a flush");
+  th_finish_stream (s);
+  ae_context_memory_stats (ctx, &after_scratch);
+  th_expect (after_scratch.live == before_scratch.live, "a scratch tensor is released by the finish");
+
   /* Wrong dispatches give sentences. */
   ae_dispatch bad = { .shader = "binary_f32", .groups = { ae_context_max_workgroups (ctx) + 1u, 1, 1 } };
   th_expect (!ae_stream_dispatch (s, &bad, &error) && error.code == AE_ERROR_INVALID,
