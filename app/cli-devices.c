@@ -13,11 +13,16 @@ type_name (ae_device_type type)
 {
   switch (type)
     {
-    case AE_DEVICE_DISCRETE: return "discrete GPU";
-    case AE_DEVICE_INTEGRATED: return "integrated GPU";
-    case AE_DEVICE_VIRTUAL: return "virtual GPU";
-    case AE_DEVICE_CPU: return "CPU";
-    default: return "other";
+    case AE_DEVICE_DISCRETE:
+      return "discrete GPU";
+    case AE_DEVICE_INTEGRATED:
+      return "integrated GPU";
+    case AE_DEVICE_VIRTUAL:
+      return "virtual GPU";
+    case AE_DEVICE_CPU:
+      return "CPU";
+    default:
+      return "other";
     }
 }
 
@@ -35,15 +40,16 @@ choose_variants (const ae_device_info *info, variant_choice *out)
   const char *path = ae_path_name (info->path);
   bool f16 = info->fp16 && info->storage16;
 
-  out[n++] = (variant_choice) { "matmul", info->path == AE_PATH_NV_CM ? "nv_cm (f16 tensor cores, fp32 accumulate)"
+  out[n++] = (variant_choice){ "matmul", info->path == AE_PATH_NV_CM ? "nv_cm (f16 tensor cores, fp32 accumulate)"
                                          : info->path == AE_PATH_LVP ? "lvp (subgroup 8, no shared memory)"
-                                         : "tiled (shared memory)" };
-  out[n++] = (variant_choice) { "attention", info->path == AE_PATH_NV_CM ? "flash nv_cm"
-                                            : info->path == AE_PATH_LVP ? "flash lvp" : "flash tiled" };
-  out[n++] = (variant_choice) { "convolution", path };
-  out[n++] = (variant_choice) { "norms and element-wise", "portable" };
-  out[n++] = (variant_choice) { "activation storage", f16 ? "f16 where the model allows, else f32" : "f32" };
-  out[n++] = (variant_choice) { "weight storage", f16 ? "bf16 or f16 as published; widened in shaders" : "f32" };
+                                                                     : "tiled (shared memory)" };
+  out[n++] = (variant_choice){ "attention", info->path == AE_PATH_NV_CM ? "flash nv_cm"
+                                            : info->path == AE_PATH_LVP ? "flash lvp"
+                                                                        : "flash tiled" };
+  out[n++] = (variant_choice){ "convolution", path };
+  out[n++] = (variant_choice){ "norms and element-wise", "portable" };
+  out[n++] = (variant_choice){ "activation storage", f16 ? "f16 where the model allows, else f32" : "f32" };
+  out[n++] = (variant_choice){ "weight storage", f16 ? "bf16 or f16 as published; widened in shaders" : "f32" };
   return n;
 }
 
@@ -147,8 +153,11 @@ device_json (const ae_device_info *info, uint32_t chosen)
 static uint32_t
 default_device (const ae_device_info *list, uint32_t n)
 {
-  static const int rank[] = { [AE_DEVICE_DISCRETE] = 0, [AE_DEVICE_INTEGRATED] = 1, [AE_DEVICE_VIRTUAL] = 2,
-                              [AE_DEVICE_CPU] = 3, [AE_DEVICE_OTHER] = 4 };
+  static const int rank[] = { [AE_DEVICE_DISCRETE] = 0,
+                              [AE_DEVICE_INTEGRATED] = 1,
+                              [AE_DEVICE_VIRTUAL] = 2,
+                              [AE_DEVICE_CPU] = 3,
+                              [AE_DEVICE_OTHER] = 4 };
   uint32_t best = 0;
   for (uint32_t i = 1; i < n; i++)
     if (rank[list[i].type] < rank[list[best].type])

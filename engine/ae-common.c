@@ -23,16 +23,26 @@ ae_status_name (ae_status code)
 {
   switch (code)
     {
-    case AE_OK: return "ok";
-    case AE_ERROR_NO_DRIVER: return "no Vulkan driver";
-    case AE_ERROR_NO_DEVICE: return "no Vulkan device";
-    case AE_ERROR_UNSUPPORTED: return "unsupported";
-    case AE_ERROR_OUT_OF_MEMORY: return "out of memory";
-    case AE_ERROR_INVALID: return "invalid argument";
-    case AE_ERROR_CANCELLED: return "cancelled";
-    case AE_ERROR_DEVICE_LOST: return "device lost";
-    case AE_ERROR_VULKAN: return "Vulkan error";
-    case AE_ERROR_IO: return "input/output error";
+    case AE_OK:
+      return "ok";
+    case AE_ERROR_NO_DRIVER:
+      return "no Vulkan driver";
+    case AE_ERROR_NO_DEVICE:
+      return "no Vulkan device";
+    case AE_ERROR_UNSUPPORTED:
+      return "unsupported";
+    case AE_ERROR_OUT_OF_MEMORY:
+      return "out of memory";
+    case AE_ERROR_INVALID:
+      return "invalid argument";
+    case AE_ERROR_CANCELLED:
+      return "cancelled";
+    case AE_ERROR_DEVICE_LOST:
+      return "device lost";
+    case AE_ERROR_VULKAN:
+      return "Vulkan error";
+    case AE_ERROR_IO:
+      return "input/output error";
     }
   return "unknown error";
 }
@@ -42,11 +52,8 @@ static const struct
   const char *name;
   size_t size;
 } dtypes[AE_N_DTYPES] = {
-  [AE_F32] = { "f32", 4 },
-  [AE_F16] = { "f16", 2 },
-  [AE_BF16] = { "bf16", 2 },
-  [AE_I32] = { "i32", 4 },
-  [AE_U8] = { "u8", 1 },
+  [AE_F32] = { "f32", 4 }, [AE_F16] = { "f16", 2 }, [AE_BF16] = { "bf16", 2 },
+  [AE_I32] = { "i32", 4 }, [AE_U8] = { "u8", 1 },
 };
 
 size_t
@@ -162,8 +169,11 @@ ae_round_to_dtype (float value, ae_dtype dtype)
 {
   switch (dtype)
     {
-    case AE_F16: return ae_f16_to_f32 (ae_f32_to_f16 (value));
-    case AE_BF16: return ae_bf16_to_f32 (ae_f32_to_bf16 (value));
-    default: return value;
+    case AE_F16:
+      return ae_f16_to_f32 (ae_f32_to_f16 (value));
+    case AE_BF16:
+      return ae_bf16_to_f32 (ae_f32_to_bf16 (value));
+    default:
+      return value;
     }
 }

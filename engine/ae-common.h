@@ -15,8 +15,8 @@
 #define AE_N_ELEMENTS(a) (sizeof (a) / sizeof ((a)[0]))
 #define AE_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define AE_MAX(a, b) ((a) > (b) ? (a) : (b))
-#define AE_ALIGN_UP(x, a) ((((x) + (a) - 1) / (a)) * (a))
-#define AE_DIV_UP(x, a) (((x) + (a) - 1) / (a))
+#define AE_ALIGN_UP(x, a) ((((x) + (a) -1) / (a)) * (a))
+#define AE_DIV_UP(x, a) (((x) + (a) -1) / (a))
 
 #if defined(__GNUC__)
 #define AE_PRINTF(f, a) __attribute__ ((format (printf, f, a)))
@@ -27,14 +27,16 @@
 #endif
 
 /* Frees *pp with destroy and sets it to NULL; destroy is not called on NULL. */
-#define ae_clear_pointer(pp, destroy) \
-  do { \
-    if (*(pp) != NULL) \
-      { \
-        destroy (*(pp)); \
-        *(pp) = NULL; \
-      } \
-  } while (0)
+#define ae_clear_pointer(pp, destroy)                                                                                  \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      if (*(pp) != NULL)                                                                                               \
+        {                                                                                                              \
+          destroy (*(pp));                                                                                             \
+          *(pp) = NULL;                                                                                                \
+        }                                                                                                              \
+    }                                                                                                                  \
+  while (0)
 
 static inline void *
 ae_steal_pointer_impl (void *pp)

@@ -54,11 +54,16 @@ device_type (VkPhysicalDeviceType type)
 {
   switch (type)
     {
-    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return AE_DEVICE_DISCRETE;
-    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return AE_DEVICE_INTEGRATED;
-    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return AE_DEVICE_VIRTUAL;
-    case VK_PHYSICAL_DEVICE_TYPE_CPU: return AE_DEVICE_CPU;
-    default: return AE_DEVICE_OTHER;
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+      return AE_DEVICE_DISCRETE;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+      return AE_DEVICE_INTEGRATED;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+      return AE_DEVICE_VIRTUAL;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+      return AE_DEVICE_CPU;
+    default:
+      return AE_DEVICE_OTHER;
     }
 }
 
@@ -83,11 +88,12 @@ probe_device (ae_vk *vk, VkPhysicalDevice physical, uint32_t index, ae_device_in
   info->push_descriptor = has_extension (extensions, n_extensions, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
 
   VkPhysicalDeviceDriverProperties driver = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES };
-  VkPhysicalDeviceSubgroupProperties subgroup = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES, .pNext = &driver };
-  VkPhysicalDeviceSubgroupSizeControlProperties size_control = {
-    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES, .pNext = &subgroup };
-  VkPhysicalDeviceShaderSMBuiltinsPropertiesNV sm = {
-    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV, .pNext = &size_control };
+  VkPhysicalDeviceSubgroupProperties subgroup
+      = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES, .pNext = &driver };
+  VkPhysicalDeviceSubgroupSizeControlProperties size_control
+      = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES, .pNext = &subgroup };
+  VkPhysicalDeviceShaderSMBuiltinsPropertiesNV sm
+      = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV, .pNext = &size_control };
   VkPhysicalDeviceProperties2 props = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2,
                                         .pNext = sm_builtins ? (void *) &sm : (void *) &size_control };
   vk->vkGetPhysicalDeviceProperties2 (physical, &props);
@@ -119,13 +125,15 @@ probe_device (ae_vk *vk, VkPhysicalDevice physical, uint32_t index, ae_device_in
   vk->vkGetPhysicalDeviceProperties2 (physical, &props_m3);
   info->max_allocation_size = m3.maxMemoryAllocationSize;
 
-  VkPhysicalDeviceCooperativeMatrixFeaturesNV cm_features = {
-    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV };
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV cm_features
+      = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV };
   VkPhysicalDeviceVulkan13Features f13 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
                                            .pNext = nv_cm ? (void *) &cm_features : NULL };
-  VkPhysicalDeviceVulkan12Features f12 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
-                                           .pNext = info->api_version >= VK_API_VERSION_1_3 ? (void *) &f13 : f13.pNext };
-  VkPhysicalDeviceVulkan11Features f11 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, .pNext = &f12 };
+  VkPhysicalDeviceVulkan12Features f12
+      = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+          .pNext = info->api_version >= VK_API_VERSION_1_3 ? (void *) &f13 : f13.pNext };
+  VkPhysicalDeviceVulkan11Features f11
+      = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, .pNext = &f12 };
   VkPhysicalDeviceFeatures2 features = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f11 };
   vk->vkGetPhysicalDeviceFeatures2 (physical, &features);
   info->fp16 = f12.shaderFloat16;
@@ -147,9 +155,8 @@ probe_device (ae_vk *vk, VkPhysicalDevice physical, uint32_t index, ae_device_in
           const VkCooperativeMatrixPropertiesNV *p = &list[i];
           if (p->AType == VK_COMPONENT_TYPE_FLOAT16_NV && p->BType == VK_COMPONENT_TYPE_FLOAT16_NV
               && p->CType == VK_COMPONENT_TYPE_FLOAT32_NV && p->DType == VK_COMPONENT_TYPE_FLOAT32_NV
-              && p->scope == VK_SCOPE_SUBGROUP_NV
-              && info->n_coopmat_shapes < AE_N_ELEMENTS (info->coopmat_shapes))
-            info->coopmat_shapes[info->n_coopmat_shapes++] = (ae_coopmat_shape) { p->MSize, p->NSize, p->KSize };
+              && p->scope == VK_SCOPE_SUBGROUP_NV && info->n_coopmat_shapes < AE_N_ELEMENTS (info->coopmat_shapes))
+            info->coopmat_shapes[info->n_coopmat_shapes++] = (ae_coopmat_shape){ p->MSize, p->NSize, p->KSize };
         }
       free (list);
       info->nv_coopmat = info->n_coopmat_shapes > 0 && info->fp16 && info->storage16;
@@ -157,10 +164,10 @@ probe_device (ae_vk *vk, VkPhysicalDevice physical, uint32_t index, ae_device_in
   /* The KHR extension is reported; its shaders need a newer glslang than Debian 12 has. */
   info->khr_coopmat = khr_cm && AE_SHADERS_HAVE_KHR_COOPMAT;
 
-  VkPhysicalDeviceMemoryBudgetPropertiesEXT budget_props = {
-    .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT };
-  VkPhysicalDeviceMemoryProperties2 memory = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2,
-                                               .pNext = budget ? &budget_props : NULL };
+  VkPhysicalDeviceMemoryBudgetPropertiesEXT budget_props
+      = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_BUDGET_PROPERTIES_EXT };
+  VkPhysicalDeviceMemoryProperties2 memory
+      = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MEMORY_PROPERTIES_2, .pNext = budget ? &budget_props : NULL };
   vk->vkGetPhysicalDeviceMemoryProperties2 (physical, &memory);
   info->has_memory_budget = budget;
   info->n_heaps = AE_MIN (memory.memoryProperties.memoryHeapCount, AE_N_ELEMENTS (info->heaps));
@@ -188,18 +195,23 @@ device_rank (ae_device_type type)
 {
   switch (type)
     {
-    case AE_DEVICE_DISCRETE: return 0;
-    case AE_DEVICE_INTEGRATED: return 1;
-    case AE_DEVICE_VIRTUAL: return 2;
-    case AE_DEVICE_CPU: return 3;
-    default: return 4;
+    case AE_DEVICE_DISCRETE:
+      return 0;
+    case AE_DEVICE_INTEGRATED:
+      return 1;
+    case AE_DEVICE_VIRTUAL:
+      return 2;
+    case AE_DEVICE_CPU:
+      return 3;
+    default:
+      return 4;
     }
 }
 
-static const char no_device_help[] =
-  "No Vulkan device was found. Install your GPU's Vulkan driver (Debian/Ubuntu: "
-  "'apt install mesa-vulkan-drivers' for AMD, Intel and the CPU fallback lavapipe; "
-  "the NVIDIA driver's Vulkan package for NVIDIA), then check with 'vulkaninfo --summary'.";
+static const char no_device_help[]
+    = "No Vulkan device was found. Install your GPU's Vulkan driver (Debian/Ubuntu: "
+      "'apt install mesa-vulkan-drivers' for AMD, Intel and the CPU fallback lavapipe; "
+      "the NVIDIA driver's Vulkan package for NVIDIA), then check with 'vulkaninfo --summary'.";
 
 static bool
 create_instance (ae_vk *vk, bool validation, bool *debug_utils, VkInstance *out, ae_error *error)
@@ -272,8 +284,7 @@ create_instance (ae_vk *vk, bool validation, bool *debug_utils, VkInstance *out,
   result = vk->vkCreateInstance (&info, NULL, out);
   if (result == VK_ERROR_INCOMPATIBLE_DRIVER || result == VK_ERROR_INITIALIZATION_FAILED)
     {
-      ae_set_error (error, AE_ERROR_NO_DEVICE, "%s (vkCreateInstance: %s)", no_device_help,
-                    ae_vk_result_name (result));
+      ae_set_error (error, AE_ERROR_NO_DEVICE, "%s (vkCreateInstance: %s)", no_device_help, ae_vk_result_name (result));
       return false;
     }
   if (result != VK_SUCCESS)
@@ -285,8 +296,8 @@ create_instance (ae_vk *vk, bool validation, bool *debug_utils, VkInstance *out,
 }
 
 static bool
-enumerate (ae_vk *vk, VkInstance instance, VkPhysicalDevice **physical, ae_device_info **infos,
-           uint32_t *n_out, ae_error *error)
+enumerate (ae_vk *vk, VkInstance instance, VkPhysicalDevice **physical, ae_device_info **infos, uint32_t *n_out,
+           ae_error *error)
 {
   uint32_t n = 0;
 
@@ -360,8 +371,10 @@ choose_device (const ae_device_info *infos, uint32_t n, const char *wanted, ae_e
       for (uint32_t i = 0; i < n; i++)
         if (contains_ignoring_case (infos[i].name, wanted))
           return (int) i;
-      ae_set_error (error, AE_ERROR_NO_DEVICE, "No Vulkan device's name contains \"%s\" (ALLEGRO_DEVICE); "
-                    "'allegro-studio devices' lists them.", wanted);
+      ae_set_error (error, AE_ERROR_NO_DEVICE,
+                    "No Vulkan device's name contains \"%s\" (ALLEGRO_DEVICE); "
+                    "'allegro-studio devices' lists them.",
+                    wanted);
       return -1;
     }
   int best = -1;
@@ -379,9 +392,9 @@ debug_callback (VkDebugUtilsMessageSeverityFlagBitsEXT severity, VkDebugUtilsMes
                 const VkDebugUtilsMessengerCallbackDataEXT *data, void *user_data)
 {
   ae_context *ctx = user_data;
-  ae_log_level level = severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT ? AE_LOG_ERROR
+  ae_log_level level = severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT     ? AE_LOG_ERROR
                        : severity >= VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT ? AE_LOG_WARNING
-                       : AE_LOG_DEBUG;
+                                                                                     : AE_LOG_DEBUG;
   ae_log (ctx, level, "vulkan: %s", data->pMessage);
   if (level == AE_LOG_ERROR && ae_getenv ("ALLEGRO_VALIDATION_ABORT"))
     abort ();
@@ -542,10 +555,9 @@ ae_context_new (const ae_context_params *params, ae_error *error)
     {
       VkDebugUtilsMessengerCreateInfoEXT info = {
         .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
-        .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT
-                           | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT,
-        .messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT
-                       | VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT
+        .messageSeverity
+        = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT,
+        .messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT | VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT
                        | VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT,
         .pfnUserCallback = debug_callback,
         .pUserData = ctx,
@@ -579,8 +591,7 @@ ae_context_new (const ae_context_params *params, ae_error *error)
           found = i;
       if (found < 0 || (found == AE_PATH_NV_CM && !ctx->info.nv_coopmat))
         {
-          ae_set_error (error, AE_ERROR_UNSUPPORTED,
-                        "ALLEGRO_KERNELS=%s: this device can run lvp and tiled%s.", value,
+          ae_set_error (error, AE_ERROR_UNSUPPORTED, "ALLEGRO_KERNELS=%s: this device can run lvp and tiled%s.", value,
                         ctx->info.nv_coopmat ? " and nv_cm" : "");
           goto fail;
         }
@@ -611,8 +622,8 @@ ae_context_new (const ae_context_params *params, ae_error *error)
   if (!ae_pipelines_init (ctx, params != NULL ? params->pipeline_cache_dir : NULL, error))
     goto fail;
 
-  ae_log (ctx, AE_LOG_INFO, "device %u: %s (%s), kernels %s", ctx->info.index, ctx->info.name,
-          ctx->info.driver_name, ae_path_name (ctx->info.path));
+  ae_log (ctx, AE_LOG_INFO, "device %u: %s (%s), kernels %s", ctx->info.index, ctx->info.name, ctx->info.driver_name,
+          ae_path_name (ctx->info.path));
   free (physical);
   free (infos);
   return ctx;
@@ -660,10 +671,14 @@ ae_path_supported (const ae_context *ctx, ae_path path)
 {
   switch (path)
     {
-    case AE_PATH_LVP: return true;
-    case AE_PATH_TILED: return true;
-    case AE_PATH_NV_CM: return ctx->info.nv_coopmat;
-    default: return false;
+    case AE_PATH_LVP:
+      return true;
+    case AE_PATH_TILED:
+      return true;
+    case AE_PATH_NV_CM:
+      return ctx->info.nv_coopmat;
+    default:
+      return false;
     }
 }
 

@@ -74,34 +74,34 @@ typedef struct
   bool has_memory_budget;
   uint32_t subgroup_size, min_subgroup_size, max_subgroup_size;
   bool subgroup_size_control;
-  bool fp16;             /* shaderFloat16 */
-  bool storage16;        /* storageBuffer16BitAccess */
-  bool int8;             /* shaderInt8 */
-  bool storage8;         /* storageBuffer8BitAccess */
-  bool nv_coopmat;       /* VK_NV_cooperative_matrix with fp16 x fp16 -> fp32 */
-  bool khr_coopmat;      /* VK_KHR_cooperative_matrix with fp16 x fp16 -> fp32 */
+  bool fp16;                           /* shaderFloat16 */
+  bool storage16;                      /* storageBuffer16BitAccess */
+  bool int8;                           /* shaderInt8 */
+  bool storage8;                       /* storageBuffer8BitAccess */
+  bool nv_coopmat;                     /* VK_NV_cooperative_matrix with fp16 x fp16 -> fp32 */
+  bool khr_coopmat;                    /* VK_KHR_cooperative_matrix with fp16 x fp16 -> fp32 */
   ae_coopmat_shape coopmat_shapes[16]; /* fp16 in, fp32 accumulate, subgroup scope */
   uint32_t n_coopmat_shapes;
   bool push_descriptor;
   bool timestamps;
-  float timestamp_period;       /* ns per tick */
-  uint32_t max_shared_memory;   /* bytes per workgroup */
+  float timestamp_period;     /* ns per tick */
+  uint32_t max_shared_memory; /* bytes per workgroup */
   uint32_t max_workgroup_invocations;
   uint32_t max_workgroup_count[3];
   uint64_t max_storage_buffer_range;
   uint64_t max_allocation_size;
   uint32_t min_storage_offset_alignment;
   uint32_t max_push_constants;
-  uint32_t sm_count;            /* VK_NV_shader_sm_builtins where present, else 0 */
-  ae_path path;                 /* the kernels the engine will use on it */
+  uint32_t sm_count; /* VK_NV_shader_sm_builtins where present, else 0 */
+  ae_path path;      /* the kernels the engine will use on it */
 } ae_device_info;
 
 typedef struct
 {
-  ae_log_func log;              /* optional; messages go nowhere without it */
+  ae_log_func log; /* optional; messages go nowhere without it */
   void *log_user_data;
-  const char *device;           /* index or name substring; NULL: ALLEGRO_DEVICE, then the best */
-  bool validation;              /* Khronos validation layer; also ALLEGRO_VALIDATION=1 */
+  const char *device;             /* index or name substring; NULL: ALLEGRO_DEVICE, then the best */
+  bool validation;                /* Khronos validation layer; also ALLEGRO_VALIDATION=1 */
   const char *pipeline_cache_dir; /* NULL: $XDG_CACHE_HOME/allegro-studio; "" for none */
 } ae_context_params;
 
@@ -121,7 +121,7 @@ typedef struct
   uint64_t live;
   uint64_t peak;
   uint64_t reserved;
-  uint64_t budget;  /* the most the engine will ask the device for */
+  uint64_t budget; /* the most the engine will ask the device for */
 } ae_memory_stats;
 
 void ae_context_memory_stats (ae_context *ctx, ae_memory_stats *out);
@@ -134,8 +134,8 @@ void ae_context_set_budget (ae_context *ctx, uint64_t bytes);
 struct ae_tensor
 {
   ae_context *ctx;
-  ae_allocation *alloc;     /* shared by views; refcounted */
-  uint64_t offset;          /* bytes from the allocation's start */
+  ae_allocation *alloc; /* shared by views; refcounted */
+  uint64_t offset;      /* bytes from the allocation's start */
   ae_dtype dtype;
   int ndim;
   int64_t shape[AE_MAX_DIMS];
@@ -145,12 +145,11 @@ struct ae_tensor
 
 /* A new contiguous tensor in device memory, contents undefined.  Fails with
  * AE_ERROR_OUT_OF_MEMORY (a sentence naming the sizes) past the budget. */
-ae_tensor *ae_tensor_new (ae_context *ctx, ae_dtype dtype, int ndim,
-                          const int64_t *shape, const char *name, ae_error *error);
+ae_tensor *ae_tensor_new (ae_context *ctx, ae_dtype dtype, int ndim, const int64_t *shape, const char *name,
+                          ae_error *error);
 /* A view sharing t's memory: offset in elements, shape and strides given. */
-ae_tensor *ae_tensor_view (const ae_tensor *t, int64_t element_offset, int ndim,
-                           const int64_t *shape, const int64_t *stride,
-                           const char *name, ae_error *error);
+ae_tensor *ae_tensor_view (const ae_tensor *t, int64_t element_offset, int ndim, const int64_t *shape,
+                           const int64_t *stride, const char *name, ae_error *error);
 void ae_tensor_free (ae_tensor *t);
 
 int64_t ae_tensor_numel (const ae_tensor *t);

@@ -46,9 +46,10 @@ ae_arena_init (ae_context *ctx, ae_error *error)
         continue;
       /* On unified-memory devices (lavapipe, integrated GPUs) a device-local
        * type is also host-visible: prefer it, uploads are then a memcpy. */
-      if (best < 0 || ((flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
-                       && !(props.memoryTypes[best].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
-                       && ctx->info.type != AE_DEVICE_DISCRETE))
+      if (best < 0
+          || ((flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+              && !(props.memoryTypes[best].propertyFlags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT)
+              && ctx->info.type != AE_DEVICE_DISCRETE))
         best = (int) i;
     }
   if (best < 0)
@@ -109,8 +110,7 @@ block_new (ae_context *ctx, uint64_t size, ae_error *error)
   VkBufferCreateInfo buffer_info = {
     .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
     .size = size,
-    .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT
-             | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
+    .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
     .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
   };
   AE_VK (error, ctx->vk.vkCreateBuffer (ctx->device, &buffer_info, NULL, &block->buffer));
@@ -136,7 +136,7 @@ block_new (ae_context *ctx, uint64_t size, ae_error *error)
   ae_context_name_object (ctx, VK_OBJECT_TYPE_DEVICE_MEMORY, (uint64_t) block->memory, name);
   block->cap_free = 16;
   block->free = calloc (block->cap_free, sizeof *block->free);
-  block->free[0] = (ae_free_range) { 0, size };
+  block->free[0] = (ae_free_range){ 0, size };
   block->n_free = 1;
   return block;
 out:
@@ -196,7 +196,7 @@ block_give (ae_block *block, uint64_t offset, uint64_t size)
           block->free = realloc (block->free, block->cap_free * sizeof *block->free);
         }
       memmove (&block->free[i + 1], &block->free[i], (block->n_free - i) * sizeof *block->free);
-      block->free[i] = (ae_free_range) { offset, size };
+      block->free[i] = (ae_free_range){ offset, size };
       block->n_free++;
     }
   block->used -= size;
@@ -216,7 +216,8 @@ ae_arena_alloc (ae_context *ctx, uint64_t size, const char *name, ae_error *erro
       ae_set_error (error, AE_ERROR_OUT_OF_MEMORY,
                     "Out of GPU memory: tensor \"%s\" needs %.1f MiB, but live tensors already hold %.1f MiB of the "
                     "%.1f MiB budget on \"%s\". Choose a smaller size or fewer frames, or close other programs "
-                    "using the GPU.", name, MIB (size), MIB (ctx->live), MIB (current_budget (ctx)), ctx->info.name);
+                    "using the GPU.",
+                    name, MIB (size), MIB (ctx->live), MIB (current_budget (ctx)), ctx->info.name);
       goto out;
     }
   for (uint32_t i = 0; i < ctx->n_blocks && a == NULL; i++)
@@ -241,11 +242,12 @@ ae_arena_alloc (ae_context *ctx, uint64_t size, const char *name, ae_error *erro
         block_size = rounded;
       if (ctx->reserved + block_size > budget)
         {
-          ae_set_error (error, AE_ERROR_OUT_OF_MEMORY,
-                        "Out of GPU memory: tensor \"%s\" needs %.1f MiB, but %.1f MiB of the %.1f MiB budget on \"%s\" "
-                        "are already taken (%.1f MiB by live tensors). Choose a smaller size or fewer frames, "
-                        "or close other programs using the GPU.",
-                        name, MIB (size), MIB (ctx->reserved), MIB (budget), ctx->info.name, MIB (ctx->live));
+          ae_set_error (
+              error, AE_ERROR_OUT_OF_MEMORY,
+              "Out of GPU memory: tensor \"%s\" needs %.1f MiB, but %.1f MiB of the %.1f MiB budget on \"%s\" "
+              "are already taken (%.1f MiB by live tensors). Choose a smaller size or fewer frames, "
+              "or close other programs using the GPU.",
+              name, MIB (size), MIB (ctx->reserved), MIB (budget), ctx->info.name, MIB (ctx->live));
           goto out;
         }
       ae_block *block = block_new (ctx, block_size, error);
@@ -409,8 +411,9 @@ staging_ensure (ae_context *ctx, ae_error *error)
       if (!(requirements.memoryTypeBits & (1u << i)) || !(flags & VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT))
         continue;
       /* Cached memory makes downloads fast; coherent spares the flushes. */
-      if (type < 0 || ((flags & VK_MEMORY_PROPERTY_HOST_CACHED_BIT)
-                       && !(props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_CACHED_BIT)))
+      if (type < 0
+          || ((flags & VK_MEMORY_PROPERTY_HOST_CACHED_BIT)
+              && !(props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_CACHED_BIT)))
         type = (int) i;
     }
   if (type < 0)
@@ -435,8 +438,8 @@ out:
 }
 
 static bool
-copy_chunk (ae_context *ctx, VkBuffer src, uint64_t src_offset, VkBuffer dst, uint64_t dst_offset,
-            uint64_t bytes, ae_error *error)
+copy_chunk (ae_context *ctx, VkBuffer src, uint64_t src_offset, VkBuffer dst, uint64_t dst_offset, uint64_t bytes,
+            ae_error *error)
 {
   bool ok = false;
   VkCommandBufferBeginInfo begin = {
@@ -453,8 +456,8 @@ copy_chunk (ae_context *ctx, VkBuffer src, uint64_t src_offset, VkBuffer dst, ui
     .dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
   };
   ctx->vk.vkCmdPipelineBarrier (ctx->transfer_cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                                VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
-                                0, 1, &barrier, 0, NULL, 0, NULL);
+                                VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0,
+                                NULL, 0, NULL);
   AE_VK (error, ctx->vk.vkEndCommandBuffer (ctx->transfer_cmd));
   VkSubmitInfo submit = {
     .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,

@@ -177,7 +177,7 @@ ae_pipelines_init (ae_context *ctx, const char *cache_dir, ae_error *error)
   size_t initial_size = 0;
 
   for (uint32_t i = 0; i < AE_MAX_BINDINGS; i++)
-    bindings[i] = (VkDescriptorSetLayoutBinding) {
+    bindings[i] = (VkDescriptorSetLayoutBinding){
       .binding = i,
       .descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER,
       .descriptorCount = 1,
@@ -284,7 +284,7 @@ insert (ae_context *ctx, uint64_t hash, char *key, VkPipeline pipeline)
   uint32_t i = (uint32_t) hash & mask;
   while (ctx->pipelines[i].key != NULL)
     i = (i + 1) & mask;
-  ctx->pipelines[i] = (ae_pipeline_entry) { hash, key, pipeline };
+  ctx->pipelines[i] = (ae_pipeline_entry){ hash, key, pipeline };
   ctx->n_pipelines++;
 }
 
@@ -329,7 +329,7 @@ ae_pipeline_get (ae_context *ctx, const ae_dispatch *d, ae_error *error)
     }
   VkSpecializationMapEntry entries[AE_MAX_SPEC];
   for (uint32_t i = 0; i < d->n_spec; i++)
-    entries[i] = (VkSpecializationMapEntry) { .constantID = i, .offset = 4 * i, .size = 4 };
+    entries[i] = (VkSpecializationMapEntry){ .constantID = i, .offset = 4 * i, .size = 4 };
   VkSpecializationInfo spec = {
     .mapEntryCount = d->n_spec,
     .pMapEntries = entries,

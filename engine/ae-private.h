@@ -11,7 +11,7 @@ struct ae_allocation
   ae_block *block;
   uint64_t offset; /* in the block */
   uint64_t size;
-  int refcount;    /* tensors and views holding it; guarded by the arena lock */
+  int refcount; /* tensors and views holding it; guarded by the arena lock */
 };
 
 typedef struct
@@ -24,8 +24,8 @@ struct ae_block
   VkDeviceMemory memory;
   VkBuffer buffer;
   uint64_t size;
-  void *mapped;            /* non-NULL when the memory is host-visible */
-  ae_free_range *free;     /* sorted by offset, coalesced */
+  void *mapped;        /* non-NULL when the memory is host-visible */
+  ae_free_range *free; /* sorted by offset, coalesced */
   uint32_t n_free, cap_free;
   uint64_t used;
   uint32_t serial;
@@ -86,7 +86,7 @@ struct ae_context
   char *pipeline_cache_path;
   ae_pipeline_entry *pipelines; /* open addressing, power of two */
   uint32_t n_pipelines, cap_pipelines;
-  VkShaderModule *modules;      /* one per table entry, made on first use */
+  VkShaderModule *modules; /* one per table entry, made on first use */
 };
 
 /* ae-context.c */
@@ -100,8 +100,8 @@ void ae_allocation_ref (ae_context *ctx, ae_allocation *a);
 void ae_allocation_unref (ae_context *ctx, ae_allocation *a);
 bool ae_transfer_init (ae_context *ctx, ae_error *error);
 void ae_transfer_fini (ae_context *ctx);
-bool ae_transfer (ae_context *ctx, ae_allocation *a, uint64_t offset, void *host,
-                  uint64_t bytes, bool upload, ae_error *error);
+bool ae_transfer (ae_context *ctx, ae_allocation *a, uint64_t offset, void *host, uint64_t bytes, bool upload,
+                  ae_error *error);
 
 /* ae-pipeline.c */
 bool ae_pipelines_init (ae_context *ctx, const char *cache_dir, ae_error *error);

@@ -34,11 +34,11 @@ struct ae_stream
   VkCommandPool pool;
   ae_frame frames[2];
   uint32_t current;
-  double gpu_seconds;      /* summed over the submits since the last finish */
+  double gpu_seconds; /* summed over the submits since the last finish */
   double last_gpu_seconds;
   uint64_t n_dispatches, n_submits;
-  bool failed;             /* a device loss: every later call fails */
-  ae_tensor **scratch;     /* freed once the work using them is done */
+  bool failed;         /* a device loss: every later call fails */
+  ae_tensor **scratch; /* freed once the work using them is done */
   uint32_t n_scratch, cap_scratch;
 };
 
@@ -149,8 +149,9 @@ frame_seconds (ae_stream *s, ae_frame *frame)
 
   if (frame->queries == VK_NULL_HANDLE)
     return 0;
-  if (s->ctx->vk.vkGetQueryPoolResults (s->ctx->device, frame->queries, 0, 2, sizeof ticks, ticks,
-                                        sizeof ticks[0], VK_QUERY_RESULT_64_BIT) != VK_SUCCESS)
+  if (s->ctx->vk.vkGetQueryPoolResults (s->ctx->device, frame->queries, 0, 2, sizeof ticks, ticks, sizeof ticks[0],
+                                        VK_QUERY_RESULT_64_BIT)
+      != VK_SUCCESS)
     return 0;
   return (double) (ticks[1] - ticks[0]) * s->ctx->info.timestamp_period * 1e-9;
 }
@@ -235,8 +236,7 @@ global_barrier (ae_context *ctx, VkCommandBuffer cmd, VkPipelineStageFlags src_s
     .srcAccessMask = src_access,
     .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
   };
-  ctx->vk.vkCmdPipelineBarrier (cmd, src_stage, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier,
-                                0, NULL, 0, NULL);
+  ctx->vk.vkCmdPipelineBarrier (cmd, src_stage, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &barrier, 0, NULL, 0, NULL);
 }
 
 static bool
@@ -414,7 +414,8 @@ ae_stream_dispatch (ae_stream *s, const ae_dispatch *d, ae_error *error)
       {
         ae_set_error (error, AE_ERROR_INVALID,
                       "Kernel \"%s\" asks for %u workgroups along axis %d; the device allows 1 to %u "
-                      "(the op must split the dispatch).", d->shader, d->groups[i], i, ctx->max_workgroups);
+                      "(the op must split the dispatch).",
+                      d->shader, d->groups[i], i, ctx->max_workgroups);
         return false;
       }
   for (uint32_t i = 0; i < d->n_bindings; i++)
@@ -435,13 +436,13 @@ ae_stream_dispatch (ae_stream *s, const ae_dispatch *d, ae_error *error)
         {
           ae_set_error (error, AE_ERROR_INVALID,
                         "Kernel \"%s\": tensor \"%s\" (%s) spans %llu bytes, past the device's storage "
-                        "buffer range of %llu bytes; the op must split it.", d->shader, t->name,
-                        ae_tensor_describe (t, describe, sizeof describe), (unsigned long long) range,
-                        (unsigned long long) ctx->max_binding_range);
+                        "buffer range of %llu bytes; the op must split it.",
+                        d->shader, t->name, ae_tensor_describe (t, describe, sizeof describe),
+                        (unsigned long long) range, (unsigned long long) ctx->max_binding_range);
           return false;
         }
-      buffers[i] = (VkDescriptorBufferInfo) { t->alloc->block->buffer, start, range };
-      writes[i] = (VkWriteDescriptorSet) {
+      buffers[i] = (VkDescriptorBufferInfo){ t->alloc->block->buffer, start, range };
+      writes[i] = (VkWriteDescriptorSet){
         .sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET,
         .dstBinding = i,
         .descriptorCount = 1,
@@ -483,8 +484,8 @@ ae_stream_dispatch (ae_stream *s, const ae_dispatch *d, ae_error *error)
           for (uint32_t i = 0; i < d->n_bindings; i++)
             writes[i].dstSet = set;
           ctx->vk.vkUpdateDescriptorSets (ctx->device, d->n_bindings, writes, 0, NULL);
-          ctx->vk.vkCmdBindDescriptorSets (frame->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, ctx->pipeline_layout, 0, 1,
-                                           &set, 0, NULL);
+          ctx->vk.vkCmdBindDescriptorSets (frame->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, ctx->pipeline_layout, 0, 1, &set,
+                                           0, NULL);
         }
     }
   if (d->push_size > 0)
@@ -547,8 +548,11 @@ ae_dtype_code (ae_dtype dtype)
 {
   switch (dtype)
     {
-    case AE_F16: return 1;
-    case AE_BF16: return 2;
-    default: return 0;
+    case AE_F16:
+      return 1;
+    case AE_BF16:
+      return 2;
+    default:
+      return 0;
     }
 }

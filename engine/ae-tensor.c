@@ -9,23 +9,22 @@ check_shape (int ndim, const int64_t *shape, const char *name, ae_error *error)
 {
   if (ndim < 1 || ndim > AE_MAX_DIMS)
     {
-      ae_set_error (error, AE_ERROR_INVALID, "Tensor \"%s\" has %d dimensions; 1 to %d are supported.",
-                    name, ndim, AE_MAX_DIMS);
+      ae_set_error (error, AE_ERROR_INVALID, "Tensor \"%s\" has %d dimensions; 1 to %d are supported.", name, ndim,
+                    AE_MAX_DIMS);
       return false;
     }
   for (int i = 0; i < ndim; i++)
     if (shape[i] < 1 || shape[i] > (INT64_C (1) << 40))
       {
-        ae_set_error (error, AE_ERROR_INVALID, "Tensor \"%s\" has size %lld in dimension %d.",
-                      name, (long long) shape[i], i);
+        ae_set_error (error, AE_ERROR_INVALID, "Tensor \"%s\" has size %lld in dimension %d.", name,
+                      (long long) shape[i], i);
         return false;
       }
   return true;
 }
 
 ae_tensor *
-ae_tensor_new (ae_context *ctx, ae_dtype dtype, int ndim, const int64_t *shape, const char *name,
-               ae_error *error)
+ae_tensor_new (ae_context *ctx, ae_dtype dtype, int ndim, const int64_t *shape, const char *name, ae_error *error)
 {
   ae_tensor *t;
   uint64_t numel = 1;
@@ -70,8 +69,8 @@ ae_tensor_new (ae_context *ctx, ae_dtype dtype, int ndim, const int64_t *shape, 
 }
 
 ae_tensor *
-ae_tensor_view (const ae_tensor *t, int64_t element_offset, int ndim, const int64_t *shape,
-                const int64_t *stride, const char *name, ae_error *error)
+ae_tensor_view (const ae_tensor *t, int64_t element_offset, int ndim, const int64_t *shape, const int64_t *stride,
+                const char *name, ae_error *error)
 {
   ae_tensor *view;
   uint64_t esize = ae_dtype_size (t->dtype);
@@ -183,8 +182,8 @@ check_transfer (const ae_tensor *t, size_t bytes, ae_error *error)
     }
   if (bytes != ae_tensor_nbytes (t))
     {
-      ae_set_error (error, AE_ERROR_INVALID, "Tensor \"%s\" holds %llu bytes, but the transfer is %zu bytes.",
-                    t->name, (unsigned long long) ae_tensor_nbytes (t), bytes);
+      ae_set_error (error, AE_ERROR_INVALID, "Tensor \"%s\" holds %llu bytes, but the transfer is %zu bytes.", t->name,
+                    (unsigned long long) ae_tensor_nbytes (t), bytes);
       return false;
     }
   return true;

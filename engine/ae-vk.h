@@ -11,6 +11,7 @@
 
 #include "ae-common.h"
 
+// clang-format off
 #define AE_VK_GLOBAL_FUNCS(X) \
   X (vkCreateInstance) \
   X (vkEnumerateInstanceExtensionProperties) \
@@ -98,6 +99,8 @@
 #define AE_VK_DEVICE_OPTIONAL_FUNCS(X) \
   X (vkCmdPushDescriptorSetKHR)
 
+// clang-format on
+
 typedef struct
 {
   void *library;
@@ -121,15 +124,16 @@ const char *ae_vk_result_name (VkResult result);
 
 /* Runs a Vulkan call; on failure fills `error` naming the call, its result and
  * the place, and jumps to the function's `out` label. */
-#define AE_VK(error, call) \
-  do { \
-    VkResult ae_vk_result_ = (call); \
-    if (ae_vk_result_ != VK_SUCCESS) \
-      { \
-        ae_vk_set_error ((error), ae_vk_result_, #call, __FILE__, __LINE__); \
-        goto out; \
-      } \
-  } while (0)
+#define AE_VK(error, call)                                                                                             \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      VkResult ae_vk_result_ = (call);                                                                                 \
+      if (ae_vk_result_ != VK_SUCCESS)                                                                                 \
+        {                                                                                                              \
+          ae_vk_set_error ((error), ae_vk_result_, #call, __FILE__, __LINE__);                                         \
+          goto out;                                                                                                    \
+        }                                                                                                              \
+    }                                                                                                                  \
+  while (0)
 
-void ae_vk_set_error (ae_error *error, VkResult result, const char *call,
-                      const char *file, int line);
+void ae_vk_set_error (ae_error *error, VkResult result, const char *call, const char *file, int line);

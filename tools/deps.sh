@@ -14,7 +14,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 
 packages="
-  build-essential meson ninja-build pkg-config python3
+  build-essential meson ninja-build pkg-config python3 clang-format
   glslc spirv-tools glslang-tools
   libvulkan-dev vulkan-tools vulkan-validationlayers mesa-vulkan-drivers
   libcjson-dev libopenblas-dev

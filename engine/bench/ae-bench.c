@@ -26,9 +26,9 @@ typedef struct
   char shape[96];
   double seconds;
   double gflops, gbps;
-  double fraction_of_peak;   /* NAN when no peak applies */
+  double fraction_of_peak; /* NAN when no peak applies */
   const char *peak_name;
-  double openblas_gflops;    /* NAN when not measured */
+  double openblas_gflops; /* NAN when not measured */
   char error[512];
 } bench_row;
 
@@ -137,15 +137,15 @@ openblas_gflops (const ae_bench *b, int64_t m, int64_t n, int64_t k)
     x[i] = (float) ((i * 7919) % 1000) / 1000.0f - 0.5f;
   for (int64_t i = 0; i < m * k; i++)
     w[i] = (float) ((i * 104729) % 1000) / 1000.0f - 0.5f;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, (int) m, (int) k, 1.0f, x, (int) k, w, (int) k,
-               0.0f, out, (int) m);
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, (int) m, (int) k, 1.0f, x, (int) k, w, (int) k, 0.0f,
+               out, (int) m);
   double deadline = now_seconds () + min_seconds (b);
   int runs = 0;
   while (runs < 3 || (now_seconds () < deadline && runs < 1000))
     {
       double start = now_seconds ();
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, (int) m, (int) k, 1.0f, x, (int) k, w,
-                   (int) k, 0.0f, out, (int) m);
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, (int) m, (int) k, 1.0f, x, (int) k, w, (int) k,
+                   0.0f, out, (int) m);
       best = AE_MIN (best, now_seconds () - start);
       runs++;
     }
@@ -320,10 +320,9 @@ measure_peaks (ae_bench *b)
   /* fp32: 16 FMAs x 4 chains x vec4 = 256 FMA = 512 flops per lane per iteration. */
   uint32_t lanes_per_group = 256;
   uint32_t groups = b->cpu ? 64 : AE_MAX (info->sm_count, 16u) * 64;
-  peak_state fma = { .out = scratch, .groups = groups, .iterations = b->cpu ? 64 : 4096,
-                     .workgroup = lanes_per_group };
-  b->peak_fp32_gflops = peak_rate (b, record_fma, &fma,
-                                   512.0 * fma.iterations * (double) lanes_per_group * groups, &error);
+  peak_state fma = { .out = scratch, .groups = groups, .iterations = b->cpu ? 64 : 4096, .workgroup = lanes_per_group };
+  b->peak_fp32_gflops
+      = peak_rate (b, record_fma, &fma, 512.0 * fma.iterations * (double) lanes_per_group * groups, &error);
 
   /* Bandwidth: copy 64 MiB (16 MiB on CPUs), counting bytes read and written. */
   int64_t elements = b->cpu ? (4 << 20) : (16 << 20);
@@ -340,11 +339,15 @@ measure_peaks (ae_bench *b)
     {
       ae_coopmat_shape best = info->coopmat_shapes[0];
       for (uint32_t i = 0; i < info->n_coopmat_shapes; i++)
-        if (info->coopmat_shapes[i].m * info->coopmat_shapes[i].n * info->coopmat_shapes[i].k > best.m * best.n * best.k)
+        if (info->coopmat_shapes[i].m * info->coopmat_shapes[i].n * info->coopmat_shapes[i].k
+            > best.m * best.n * best.k)
           best = info->coopmat_shapes[i];
       int64_t frag_shape[1] = { 4096 };
-      peak_state cm = { .out = scratch, .groups = AE_MAX (info->sm_count, 16u) * 32, .iterations = 4096,
-                        .workgroup = 4 * info->subgroup_size, .frag = { best.m, best.n, best.k } };
+      peak_state cm = { .out = scratch,
+                        .groups = AE_MAX (info->sm_count, 16u) * 32,
+                        .iterations = 4096,
+                        .workgroup = 4 * info->subgroup_size,
+                        .frag = { best.m, best.n, best.k } };
       cm.in = ae_tensor_new (b->ctx, AE_F16, 1, frag_shape, "bench fragments", &error);
       if (cm.in != NULL)
         {
@@ -367,8 +370,8 @@ print_text (ae_bench *b)
   printf ("Measured peaks: fp32 %.1f GFLOP/s, memory %.1f GB/s", b->peak_fp32_gflops, b->peak_gbps);
   if (b->peak_coopmat_gflops > 0)
     printf (", cooperative matrix f16 %.1f GFLOP/s", b->peak_coopmat_gflops);
-  printf ("\n\n%-18s %-6s %-5s %-26s %11s %10s %9s %8s %11s %8s\n", "op", "path", "dtype", "shape", "time",
-          "GFLOP/s", "GB/s", "of peak", "OpenBLAS", "ratio");
+  printf ("\n\n%-18s %-6s %-5s %-26s %11s %10s %9s %8s %11s %8s\n", "op", "path", "dtype", "shape", "time", "GFLOP/s",
+          "GB/s", "of peak", "OpenBLAS", "ratio");
   for (size_t i = 0; i < b->n_rows; i++)
     {
       bench_row *r = &b->rows[i];
@@ -386,8 +389,8 @@ print_text (ae_bench *b)
           snprintf (blas, sizeof blas, "%.1f", r->openblas_gflops);
           snprintf (ratio, sizeof ratio, "%.2f%%", 100 * r->gflops / r->openblas_gflops);
         }
-      printf ("%-18s %-6s %-5s %-26s %9.3f ms %10.2f %9.2f %8s %11s %8s\n", r->op, r->variant,
-              ae_dtype_name (r->dtype), r->shape, r->seconds * 1e3, r->gflops, r->gbps, frac, blas, ratio);
+      printf ("%-18s %-6s %-5s %-26s %9.3f ms %10.2f %9.2f %8s %11s %8s\n", r->op, r->variant, ae_dtype_name (r->dtype),
+              r->shape, r->seconds * 1e3, r->gflops, r->gbps, frac, blas, ratio);
     }
 }
 
@@ -470,12 +473,8 @@ ae_bench_run_all (ae_context *ctx, const ae_bench_params *params)
     const char *name;
     bool (*run) (ae_bench *, ae_error *);
   } families[] = {
-    { "matmul", ae_bench_matmul },
-    { "attention", ae_bench_attention },
-    { "norm", ae_bench_norm },
-    { "elementwise", ae_bench_elementwise },
-    { "conv", ae_bench_conv },
-    { "layout", ae_bench_layout },
+    { "matmul", ae_bench_matmul },           { "attention", ae_bench_attention }, { "norm", ae_bench_norm },
+    { "elementwise", ae_bench_elementwise }, { "conv", ae_bench_conv },           { "layout", ae_bench_layout },
   };
   ae_bench b = { .ctx = ctx, .params = *params };
   int status = 0;

@@ -21,12 +21,12 @@ typedef bool (*ae_bench_record_func) (ae_stream *s, void *state, ae_error *error
 
 typedef struct
 {
-  const char *op;     /* "matmul", "flash_attention", "layer_norm", ... */
-  const char *variant;/* "lvp", "tiled", "nv_cm", or NULL for the stream's default */
-  ae_dtype dtype;     /* storage type of the main operands */
-  char shape[96];     /* how a person reads the shape: "1024x1024x1024", "2x24x16384x96" */
-  double flops;       /* per recorded op; 0 for memory-bound ops */
-  double bytes;       /* bytes read and written per recorded op */
+  const char *op;                 /* "matmul", "flash_attention", "layer_norm", ... */
+  const char *variant;            /* "lvp", "tiled", "nv_cm", or NULL for the stream's default */
+  ae_dtype dtype;                 /* storage type of the main operands */
+  char shape[96];                 /* how a person reads the shape: "1024x1024x1024", "2x24x16384x96" */
+  double flops;                   /* per recorded op; 0 for memory-bound ops */
+  double bytes;                   /* bytes read and written per recorded op */
   int64_t gemm_m, gemm_n, gemm_k; /* non-zero: also time OpenBLAS sgemm on CPU devices */
   ae_bench_record_func record;
   void *state;

@@ -38,15 +38,23 @@ record_elementwise (ae_stream *s, void *state, ae_error *error)
 
   switch (e->kind)
     {
-    case KIND_ADD: return ae_op_add (s, e->out, e->a, e->b, error);
-    case KIND_GELU_TANH: return ae_op_gelu_tanh (s, e->out, e->a, error);
-    case KIND_SILU: return ae_op_silu (s, e->out, e->a, error);
-    case KIND_SCALE_SHIFT: return ae_op_scale_shift (s, e->out, e->a, 0.5f, 0.25f, error);
-    case KIND_GATED_GELU: return ae_op_gated_gelu (s, e->out, e->a, e->b, error);
-    case KIND_MODULATE: return ae_op_modulate (s, e->out, e->a, e->rows[1], e->rows[0], error);
+    case KIND_ADD:
+      return ae_op_add (s, e->out, e->a, e->b, error);
+    case KIND_GELU_TANH:
+      return ae_op_gelu_tanh (s, e->out, e->a, error);
+    case KIND_SILU:
+      return ae_op_silu (s, e->out, e->a, error);
+    case KIND_SCALE_SHIFT:
+      return ae_op_scale_shift (s, e->out, e->a, 0.5f, 0.25f, error);
+    case KIND_GATED_GELU:
+      return ae_op_gated_gelu (s, e->out, e->a, e->b, error);
+    case KIND_MODULATE:
+      return ae_op_modulate (s, e->out, e->a, e->rows[1], e->rows[0], error);
     /* In place on h, as the DiT runs it. */
-    case KIND_GATED_RESIDUAL: return ae_op_gated_residual (s, e->a, e->a, e->b, e->rows[2], error);
-    default: return false;
+    case KIND_GATED_RESIDUAL:
+      return ae_op_gated_residual (s, e->a, e->a, e->b, e->rows[2], error);
+    default:
+      return false;
     }
 }
 

@@ -40,14 +40,22 @@ record_layout (ae_stream *s, void *state, ae_error *error)
 
   switch (l->kind)
     {
-    case KIND_COPY: return ae_op_copy (s, l->out, l->in, error);
-    case KIND_PERMUTE: return ae_op_permute (s, l->out, l->in, l->perm, error);
-    case KIND_ROPE: return ae_op_rope_3d (s, l->out, l->in, l->aux, &l->rope, error);
-    case KIND_PATCHIFY: return ae_op_patchify (s, l->out, l->in, l->patch, 1, error);
-    case KIND_UNPATCHIFY: return ae_op_unpatchify (s, l->out, l->in, l->patch, 1, error);
-    case KIND_EMBEDDING: return ae_op_embedding (s, l->out, l->in, l->aux, error);
-    case KIND_T5_BIAS: return ae_op_t5_bias (s, l->out, l->aux, l->n_queries, l->n_queries, &l->t5, error);
-    default: return false;
+    case KIND_COPY:
+      return ae_op_copy (s, l->out, l->in, error);
+    case KIND_PERMUTE:
+      return ae_op_permute (s, l->out, l->in, l->perm, error);
+    case KIND_ROPE:
+      return ae_op_rope_3d (s, l->out, l->in, l->aux, &l->rope, error);
+    case KIND_PATCHIFY:
+      return ae_op_patchify (s, l->out, l->in, l->patch, 1, error);
+    case KIND_UNPATCHIFY:
+      return ae_op_unpatchify (s, l->out, l->in, l->patch, 1, error);
+    case KIND_EMBEDDING:
+      return ae_op_embedding (s, l->out, l->in, l->aux, error);
+    case KIND_T5_BIAS:
+      return ae_op_t5_bias (s, l->out, l->aux, l->n_queries, l->n_queries, &l->t5, error);
+    default:
+      return false;
     }
 }
 
@@ -127,8 +135,7 @@ bench_permute (ae_bench *b, const char *label, ae_dtype from, ae_dtype to, int n
 
 /* RoPE on q [B, N, H, Dh] of the grid, in place or into another dtype. */
 static bool
-bench_rope (ae_bench *b, ae_dtype from, ae_dtype to, int64_t batch, int64_t gt, int64_t gh, int64_t gw,
-            ae_error *error)
+bench_rope (ae_bench *b, ae_dtype from, ae_dtype to, int64_t batch, int64_t gt, int64_t gh, int64_t gw, ae_error *error)
 {
   ae_context *ctx = ae_bench_context (b);
   layout_state l = { .kind = KIND_ROPE, .rope = { gt, gh, gw, 2.2, 2.0, 2.0, 10000.0 } };
@@ -158,10 +165,8 @@ bench_rope (ae_bench *b, ae_dtype from, ae_dtype to, int64_t batch, int64_t gt, 
     }
   shape_text (text, sizeof text, 4, shape);
   double n = (double) ae_tensor_numel (l.out);
-  snprintf (op, sizeof op, "rope_3d %s->%s%s", ae_dtype_name (from), ae_dtype_name (to),
-            from == to ? " in place" : "");
-  ok = l.in != NULL && time_case (b, op, to, text, n * (double) (ae_dtype_size (from) + ae_dtype_size (to)), &l,
-                                  error);
+  snprintf (op, sizeof op, "rope_3d %s->%s%s", ae_dtype_name (from), ae_dtype_name (to), from == to ? " in place" : "");
+  ok = l.in != NULL && time_case (b, op, to, text, n * (double) (ae_dtype_size (from) + ae_dtype_size (to)), &l, error);
   free_state (&l);
   return ok;
 }
@@ -226,12 +231,12 @@ bench_t5 (ae_bench *b, ae_dtype table_type, int64_t dim, ae_error *error)
     return false;
 
   int64_t weight_shape[2] = { 32, 64 }, bias_shape[2] = { 64, 1023 };
-  l = (layout_state) { .kind = KIND_T5_BIAS, .t5 = { 32, 128, true }, .n_queries = 512 };
+  l = (layout_state){ .kind = KIND_T5_BIAS, .t5 = { 32, 128, true }, .n_queries = 512 };
   l.aux = ae_tensor_new (ctx, table_type, 2, weight_shape, "bench relative_attention_bias", error);
   l.out = l.aux ? ae_tensor_new (ctx, AE_F32, 2, bias_shape, "bench bias1d", error) : NULL;
-  ok = l.out != NULL && time_case (b, "t5_bias", table_type, "64x1023", 64.0 * 1023.0 * (4.0 + (double)
-                                                                                        ae_dtype_size (table_type)),
-                                   &l, error);
+  ok = l.out != NULL
+       && time_case (b, "t5_bias", table_type, "64x1023", 64.0 * 1023.0 * (4.0 + (double) ae_dtype_size (table_type)),
+                     &l, error);
   free_state (&l);
   return ok;
 }
@@ -259,8 +264,8 @@ ae_bench_layout (ae_bench *b, ae_error *error)
   if (full)
     {
       if (!bench_rope (b, AE_BF16, AE_BF16, 2, 22, 45, 80, error)
-          || !bench_rope (b, AE_F32, AE_F16, 2, 22, 45, 80, error)
-          || !bench_patch (b, AE_F32, 22, 90, 160, error) || !bench_t5 (b, AE_BF16, 4096, error))
+          || !bench_rope (b, AE_F32, AE_F16, 2, 22, 45, 80, error) || !bench_patch (b, AE_F32, 22, 90, 160, error)
+          || !bench_t5 (b, AE_BF16, 4096, error))
         return false;
     }
   else

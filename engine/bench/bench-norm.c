@@ -34,14 +34,18 @@ record_norm (ae_stream *s, void *state, ae_error *error)
 
   switch (n->kind)
     {
-    case KIND_LAYER_NORM: return ae_op_layer_norm (s, n->out, n->x, n->weight, n->bias, 1e-6f, error);
+    case KIND_LAYER_NORM:
+      return ae_op_layer_norm (s, n->out, n->x, n->weight, n->bias, 1e-6f, error);
     case KIND_LAYER_NORM_MODULATE:
       return ae_op_layer_norm_modulate (s, n->out, n->x, n->scale, n->shift, 1e-6f, error);
-    case KIND_RMS_NORM: return ae_op_rms_norm (s, n->out, n->x, n->weight, 1e-6f, error);
-    case KIND_SOFTMAX: return ae_op_softmax (s, n->out, n->x, error);
+    case KIND_RMS_NORM:
+      return ae_op_rms_norm (s, n->out, n->x, n->weight, 1e-6f, error);
+    case KIND_SOFTMAX:
+      return ae_op_softmax (s, n->out, n->x, error);
     case KIND_GROUP_NORM:
       return ae_op_group_norm (s, n->out, n->x, n->weight, n->bias, n->workspace, &n->group, error);
-    default: return false;
+    default:
+      return false;
     }
 }
 
@@ -69,8 +73,7 @@ shape_text (char *buf, size_t size, int ndim, const int64_t *shape)
 }
 
 static bool
-time_case (ae_bench *b, const char *op, ae_dtype dtype, int ndim, const int64_t *shape, norm_state *n,
-           ae_error *error)
+time_case (ae_bench *b, const char *op, ae_dtype dtype, int ndim, const int64_t *shape, norm_state *n, ae_error *error)
 {
   ae_bench_case c = {
     .op = op,
@@ -160,7 +163,11 @@ ae_bench_norm (ae_bench *b, ae_error *error)
       || !bench_rows (b, KIND_LAYER_NORM_MODULATE, AE_F32, AE_F16, 2, dit_rows / 2, 2304, error)
       || !bench_rows (b, KIND_RMS_NORM, AE_F32, AE_F32, 1, 512, 4096, error)
       || !bench_rows (b, KIND_RMS_NORM, AE_F32, AE_BF16, 1, 512, 4096, error)
-      || !bench_rows (b, KIND_SOFTMAX, AE_F32, AE_F32, 1, full ? 64 * 512 : gpu ? 4096 : 256, 512, error))
+      || !bench_rows (b, KIND_SOFTMAX, AE_F32, AE_F32, 1,
+                      full  ? 64 * 512
+                      : gpu ? 4096
+                            : 256,
+                      512, error))
     return false;
 
   /* VAE group norms: a latent-resolution video, and a decoder tile at full

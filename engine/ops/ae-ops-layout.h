@@ -43,8 +43,7 @@ bool ae_op_permute (ae_stream *s, ae_tensor *out, const ae_tensor *in, const int
  * (a plain matmul, bias added after).  Allegro: patch 2, patch_t 1, C 4.
  * T, H, W must be multiples of the patch sizes.  video may be a strided view;
  * tokens may be a view too (e.g. the first N rows of a padded buffer). */
-bool ae_op_patchify (ae_stream *s, ae_tensor *tokens, const ae_tensor *video, int patch, int patch_t,
-                     ae_error *error);
+bool ae_op_patchify (ae_stream *s, ae_tensor *tokens, const ae_tensor *video, int patch, int patch_t, ae_error *error);
 
 /* The DiT output's inverse: proj [B, N, patch_t * patch * patch * C] (the
  * proj_out result) -> video [B, C, T, H, W] with
@@ -54,8 +53,7 @@ bool ae_op_patchify (ae_stream *s, ae_tensor *tokens, const ae_tensor *video, in
  * diffusers' reshape (B, T, H/p, W/p, p_t, p, p, C) + permute(0,7,1,4,2,5,3,6)
  * does.  C and the video size come from video's shape; proj must have exactly
  * N tokens (pass a view of the first N rows when tokens are padded). */
-bool ae_op_unpatchify (ae_stream *s, ae_tensor *video, const ae_tensor *proj, int patch, int patch_t,
-                       ae_error *error);
+bool ae_op_unpatchify (ae_stream *s, ae_tensor *video, const ae_tensor *proj, int patch, int patch_t, ae_error *error);
 
 /* ---- embedding lookup ---- */
 
@@ -65,8 +63,7 @@ bool ae_op_unpatchify (ae_stream *s, ae_tensor *video, const ae_tensor *proj, in
  * outside [0, V) gives a row of zeros (PyTorch would raise).  Tables larger
  * than one binding (T5's [32128, 4096] f32 on lavapipe) are read in several
  * dispatches. */
-bool ae_op_embedding (ae_stream *s, ae_tensor *out, const ae_tensor *ids, const ae_tensor *table,
-                      ae_error *error);
+bool ae_op_embedding (ae_stream *s, ae_tensor *out, const ae_tensor *ids, const ae_tensor *table, ae_error *error);
 
 /* ---- T5 relative-position bias (spec 3.3) ---- */
 
@@ -95,9 +92,9 @@ bool ae_op_t5_bias (ae_stream *s, ae_tensor *bias, const ae_tensor *weight, int6
 
 typedef struct
 {
-  int64_t t, h, w;               /* the token grid: T, H / patch, W / patch */
+  int64_t t, h, w;                  /* the token grid: T, H / patch, W / patch */
   double scale_t, scale_h, scale_w; /* interpolation scales: 2.2, 2.0, 2.0 for Allegro */
-  double theta;                  /* 10000 */
+  double theta;                     /* 10000 */
 } ae_rope_3d_params;
 
 /* One axis's tables as diffusers' get_1d_rotary_pos_embed (use_real,

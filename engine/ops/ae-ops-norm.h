@@ -17,8 +17,8 @@
  * of the next GEMM written straight from the fp32 residual stream).
  * weight, bias: NULL (no affine, as in the DiT) or [C] in x's dtype with
  * unit stride (views allowed).  out may not alias x. */
-bool ae_op_layer_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *weight,
-                       const ae_tensor *bias, float eps, ae_error *error);
+bool ae_op_layer_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *weight, const ae_tensor *bias,
+                       float eps, ae_error *error);
 
 /* The DiT's norm then adaLN modulation, fused:
  *   out[b][n][c] = LN(x[b][n])[c] * (1 + scale[b][c]) + shift[b][c]
@@ -43,13 +43,13 @@ bool ae_op_softmax (ae_stream *s, ae_tensor *out, const ae_tensor *x, ae_error *
 /* Group norm of NCDHW video. */
 typedef struct
 {
-  int64_t groups;   /* G: C must be a multiple of it (the VAE: 32) */
-  float eps;        /* the VAE: 1e-6 in its 2D resnets, 1e-5 in its temporal layers */
+  int64_t groups; /* G: C must be a multiple of it (the VAE: 32) */
+  float eps;      /* the VAE: 1e-6 in its 2D resnets, 1e-5 in its temporal layers */
   /* true: statistics over (C/G, H, W) for each frame, as the VAE's 2D
    * resnets (run per frame) need; false: over (C/G, T, H, W), all frames
    * together, as in its temporal conv layers. */
   bool per_frame;
-  bool silu;        /* SiLU after the norm (the VAE always follows GN with it) */
+  bool silu; /* SiLU after the norm (the VAE always follows GN with it) */
 } ae_group_norm_params;
 
 /* f32 elements of the workspace the group norm needs for x of this shape
@@ -72,10 +72,9 @@ int64_t ae_group_norm_workspace_numel (int ndim, const int64_t *shape, const ae_
  * elements, owned by the caller (it must live until the stream has run);
  * it holds the statistics afterwards.  Groups of ~1e7 values are reduced
  * by many workgroups (chunk statistics merged with Chan's formula), not one. */
-bool ae_op_group_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *weight,
-                       const ae_tensor *bias, ae_tensor *workspace, const ae_group_norm_params *params,
-                       ae_error *error);
+bool ae_op_group_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *weight, const ae_tensor *bias,
+                       ae_tensor *workspace, const ae_group_norm_params *params, ae_error *error);
 
 /* Only the statistics of ae_op_group_norm, into the workspace (layout above). */
-bool ae_op_group_norm_stats (ae_stream *s, ae_tensor *workspace, const ae_tensor *x,
-                             const ae_group_norm_params *params, ae_error *error);
+bool ae_op_group_norm_stats (ae_stream *s, ae_tensor *workspace, const ae_tensor *x, const ae_group_norm_params *params,
+                             ae_error *error);

@@ -35,14 +35,14 @@ typedef struct
 {
   uint32_t n, nb, b_start, off_d, off_a, off_b;
 } binary_push;
-_Static_assert (sizeof (binary_push) == 24, "binary.comp push block");
+_Static_assert(sizeof (binary_push) == 24, "binary.comp push block");
 
 typedef struct
 {
   uint32_t n, off_d, off_a;
   float alpha, beta;
 } unary_push;
-_Static_assert (sizeof (unary_push) == 20, "unary.comp push block");
+_Static_assert(sizeof (unary_push) == 20, "unary.comp push block");
 
 typedef struct
 {
@@ -50,17 +50,21 @@ typedef struct
   uint32_t off_d, off_a, off_y, off_s, off_t;
   uint32_t s_stride_b, s_stride_c, t_stride_b, t_stride_c;
 } modulate_push;
-_Static_assert (sizeof (modulate_push) == 56, "modulate.comp push block");
+_Static_assert(sizeof (modulate_push) == 56, "modulate.comp push block");
 
 static const char *
 dtype_suffix (ae_dtype dtype)
 {
   switch (dtype)
     {
-    case AE_F32: return "f32";
-    case AE_F16: return "f16";
-    case AE_BF16: return "bf16";
-    default: return NULL;
+    case AE_F32:
+      return "f32";
+    case AE_F16:
+      return "f16";
+    case AE_BF16:
+      return "bf16";
+    default:
+      return NULL;
     }
 }
 
@@ -69,10 +73,14 @@ binary_variant (ae_dtype dtype)
 {
   switch (dtype)
     {
-    case AE_F32: return "binary_f32";
-    case AE_F16: return "binary_f16";
-    case AE_BF16: return "binary_bf16";
-    default: return NULL;
+    case AE_F32:
+      return "binary_f32";
+    case AE_F16:
+      return "binary_f16";
+    case AE_BF16:
+      return "binary_bf16";
+    default:
+      return NULL;
     }
 }
 
@@ -381,8 +389,8 @@ per_batch (ae_stream *s, const char *op, uint32_t mode, ae_tensor *out, const ae
 }
 
 bool
-ae_op_modulate (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *scale,
-                const ae_tensor *shift, ae_error *error)
+ae_op_modulate (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *scale, const ae_tensor *shift,
+                ae_error *error)
 {
   if (shift == NULL)
     {
@@ -393,8 +401,8 @@ ae_op_modulate (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tenso
 }
 
 bool
-ae_op_gated_residual (ae_stream *s, ae_tensor *out, const ae_tensor *h, const ae_tensor *y,
-                      const ae_tensor *gate, ae_error *error)
+ae_op_gated_residual (ae_stream *s, ae_tensor *out, const ae_tensor *h, const ae_tensor *y, const ae_tensor *gate,
+                      ae_error *error)
 {
   if (y == NULL)
     {

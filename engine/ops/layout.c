@@ -27,10 +27,14 @@ float_name (ae_dtype dtype)
 {
   switch (dtype)
     {
-    case AE_F32: return "f32";
-    case AE_F16: return "f16";
-    case AE_BF16: return "bf16";
-    default: return NULL;
+    case AE_F32:
+      return "f32";
+    case AE_F16:
+      return "f16";
+    case AE_BF16:
+      return "bf16";
+    default:
+      return NULL;
     }
 }
 
@@ -70,7 +74,7 @@ typedef struct
   uint32_t stride_a[COPY_MAX_DIMS];
   uint32_t stride_d[COPY_MAX_DIMS];
 } copy_push;
-_Static_assert (sizeof (copy_push) == 112, "copy.comp push block");
+_Static_assert(sizeof (copy_push) == 112, "copy.comp push block");
 
 static void
 plan_add_dim (copy_plan *plan, int64_t size, int64_t in_stride, int64_t out_stride)
@@ -151,7 +155,7 @@ typedef struct
   uint32_t stride_a[COPY_MAX_DIMS];
   uint32_t stride_d[COPY_MAX_DIMS];
 } transpose_push;
-_Static_assert (sizeof (transpose_push) == 128, "copy_transpose.comp push block");
+_Static_assert(sizeof (transpose_push) == 128, "copy_transpose.comp push block");
 
 #define TRANSPOSE_TILE 32
 
@@ -178,10 +182,14 @@ transpose_variant (ae_dtype dtype)
 {
   switch (dtype)
     {
-    case AE_F32: return "copy_transpose_f32";
-    case AE_F16: return "copy_transpose_f16";
-    case AE_BF16: return "copy_transpose_bf16";
-    default: return "copy_transpose_i32";
+    case AE_F32:
+      return "copy_transpose_f32";
+    case AE_F16:
+      return "copy_transpose_f16";
+    case AE_BF16:
+      return "copy_transpose_bf16";
+    default:
+      return "copy_transpose_i32";
     }
 }
 
@@ -321,8 +329,8 @@ check_copy_dtypes (const char *op, const ae_tensor *out, const ae_tensor *in, ae
     {
       if (in->dtype == out->dtype)
         return true;
-      ae_set_error (error, AE_ERROR_INVALID, "%s: \"%s\" is %s and \"%s\" is %s; i32 copies only to i32.", op,
-                    in->name, ae_dtype_name (in->dtype), out->name, ae_dtype_name (out->dtype));
+      ae_set_error (error, AE_ERROR_INVALID, "%s: \"%s\" is %s and \"%s\" is %s; i32 copies only to i32.", op, in->name,
+                    ae_dtype_name (in->dtype), out->name, ae_dtype_name (out->dtype));
       return false;
     }
   return ae_check_float (op, in, error) && ae_check_float (op, out, error);
@@ -375,8 +383,10 @@ ae_op_permute (ae_stream *s, ae_tensor *out, const ae_tensor *in, const int *per
     {
       if (perm == NULL || perm[k] < 0 || perm[k] >= in->ndim || seen[perm[k]])
         {
-          ae_set_error (error, AE_ERROR_INVALID, "permute: the order given for \"%s\" is not a permutation of its "
-                        "%d dimensions.", in->name, in->ndim);
+          ae_set_error (error, AE_ERROR_INVALID,
+                        "permute: the order given for \"%s\" is not a permutation of its "
+                        "%d dimensions.",
+                        in->name, in->ndim);
           return false;
         }
       seen[perm[k]] = true;
@@ -408,9 +418,10 @@ check_patch_sizes (const char *op, const ae_tensor *video, int patch, int patch_
     }
   if (video->ndim != 5 || video->shape[2] % patch_t || video->shape[3] % patch || video->shape[4] % patch)
     {
-      ae_set_error (error, AE_ERROR_INVALID, "%s: \"%s\" (%s) is not a video [B, C, T, H, W] with T a multiple of "
-                    "%d and H, W multiples of %d.", op, video->name, ae_tensor_describe (video, dv, sizeof dv),
-                    patch_t, patch);
+      ae_set_error (error, AE_ERROR_INVALID,
+                    "%s: \"%s\" (%s) is not a video [B, C, T, H, W] with T a multiple of "
+                    "%d and H, W multiples of %d.",
+                    op, video->name, ae_tensor_describe (video, dv, sizeof dv), patch_t, patch);
       return false;
     }
   return true;
@@ -489,7 +500,7 @@ typedef struct
 {
   uint32_t n, dim, row_start, rows, vocab, zero_invalid, off_d, off_a, off_i;
 } embed_push;
-_Static_assert (sizeof (embed_push) == 36, "embed.comp push block");
+_Static_assert(sizeof (embed_push) == 36, "embed.comp push block");
 
 bool
 ae_op_embedding (ae_stream *s, ae_tensor *out, const ae_tensor *ids, const ae_tensor *table, ae_error *error)
@@ -505,15 +516,14 @@ ae_op_embedding (ae_stream *s, ae_tensor *out, const ae_tensor *ids, const ae_te
   int64_t vocab = table->ndim == 2 ? table->shape[0] : 0, dim = table->ndim == 2 ? table->shape[1] : 0;
   if (table->ndim != 2 || vocab > INT32_MAX)
     {
-      ae_set_error (error, AE_ERROR_INVALID, "embedding: table \"%s\" (%s) must be [V, D] with V < 2^31.",
-                    table->name, ae_tensor_describe (table, dt, sizeof dt));
+      ae_set_error (error, AE_ERROR_INVALID, "embedding: table \"%s\" (%s) must be [V, D] with V < 2^31.", table->name,
+                    ae_tensor_describe (table, dt, sizeof dt));
       return false;
     }
   if (out->shape[out->ndim - 1] != dim || ae_tensor_numel (out) != n * dim)
     {
       ae_set_error (error, AE_ERROR_INVALID, "embedding: \"%s\" is %s; %lld rows of %lld are needed for \"%s\".",
-                    out->name, ae_tensor_describe (out, dout, sizeof dout), (long long) n, (long long) dim,
-                    ids->name);
+                    out->name, ae_tensor_describe (out, dout, sizeof dout), (long long) n, (long long) dim, ids->name);
       return false;
     }
 
@@ -524,8 +534,8 @@ ae_op_embedding (ae_stream *s, ae_tensor *out, const ae_tensor *ids, const ae_te
   id_run = AE_MIN (id_run, (int64_t) ae_context_max_workgroups (ctx) * ae_context_max_workgroups (ctx));
   if (id_run < 1 || table_run < 1)
     {
-      ae_set_error (error, AE_ERROR_INVALID, "embedding: one row of \"%s\" (%s) does not fit a binding.",
-                    table->name, ae_tensor_describe (table, dt, sizeof dt));
+      ae_set_error (error, AE_ERROR_INVALID, "embedding: one row of \"%s\" (%s) does not fit a binding.", table->name,
+                    ae_tensor_describe (table, dt, sizeof dt));
       return false;
     }
   for (int64_t first = 0; first < n; first += id_run)
@@ -564,8 +574,8 @@ ae_op_embedding (ae_stream *s, ae_tensor *out, const ae_tensor *ids, const ae_te
             .n_bindings = 3,
             .push = &push,
             .push_size = sizeof push,
-            .bytes = (double) count * (4.0 + (double) dim * (double) (ae_dtype_size (table->dtype)
-                                                                       + ae_dtype_size (out->dtype))),
+            .bytes = (double) count
+                     * (4.0 + (double) dim * (double) (ae_dtype_size (table->dtype) + ae_dtype_size (out->dtype))),
           };
           ae_grid_fold (ctx, (uint64_t) count, d.groups);
           ok = ae_stream_dispatch (s, &d, error);
@@ -588,7 +598,7 @@ typedef struct
   uint32_t heads, len, n_queries, half_buckets, max_exact, bidirectional, n_thresholds, off_d, off_a;
   uint32_t thresholds[T5_MAX_THRESHOLDS];
 } t5_bias_push;
-_Static_assert (sizeof (t5_bias_push) == 100, "t5_bias.comp push block");
+_Static_assert(sizeof (t5_bias_push) == 100, "t5_bias.comp push block");
 
 /* transformers' large-distance bucket before the cap, one float32 operation
  * at a time, as PyTorch evaluates it on float32 tensors. */
@@ -644,9 +654,11 @@ ae_op_t5_bias (ae_stream *s, ae_tensor *bias, const ae_tensor *weight, int64_t n
   int64_t heads = weight->shape[1], len = n_queries + n_keys - 1;
   if (bias->ndim != 2 || bias->shape[0] != heads || bias->shape[1] != len)
     {
-      ae_set_error (error, AE_ERROR_INVALID, "t5_bias: \"%s\" is %s; [%lld, %lld] is needed for %lld queries and "
-                    "%lld keys.", bias->name, ae_tensor_describe (bias, db, sizeof db), (long long) heads,
-                    (long long) len, (long long) n_queries, (long long) n_keys);
+      ae_set_error (error, AE_ERROR_INVALID,
+                    "t5_bias: \"%s\" is %s; [%lld, %lld] is needed for %lld queries and "
+                    "%lld keys.",
+                    bias->name, ae_tensor_describe (bias, db, sizeof db), (long long) heads, (long long) len,
+                    (long long) n_queries, (long long) n_keys);
       return false;
     }
 
@@ -682,7 +694,9 @@ ae_op_t5_bias (ae_stream *s, ae_tensor *bias, const ae_tensor *weight, int64_t n
       push.thresholds[k - 1] = (uint32_t) lo;
     }
   ae_dispatch d = {
-    .shader = weight->dtype == AE_F32 ? "t5_bias_f32" : weight->dtype == AE_F16 ? "t5_bias_f16" : "t5_bias_bf16",
+    .shader = weight->dtype == AE_F32   ? "t5_bias_f32"
+              : weight->dtype == AE_F16 ? "t5_bias_f16"
+                                        : "t5_bias_bf16",
     .spec = { WORKGROUP },
     .n_spec = 1,
     .bindings = { bias, weight },
@@ -770,11 +784,11 @@ typedef struct
   uint32_t stride_ab, stride_an, stride_ah, stride_db, stride_dn, stride_dh;
   uint32_t off_d, off_a, off_t;
 } rope_push;
-_Static_assert (sizeof (rope_push) == 64, "rope.comp push block");
+_Static_assert(sizeof (rope_push) == 64, "rope.comp push block");
 
 static bool
-rope_record (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *table,
-             const ae_rope_3d_params *params, int64_t b0, int64_t batch, int64_t n0, int64_t tokens, ae_error *error)
+rope_record (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *table, const ae_rope_3d_params *params,
+             int64_t b0, int64_t batch, int64_t n0, int64_t tokens, ae_error *error)
 {
   ae_context *ctx = ae_stream_context (s);
   int64_t heads = x->shape[2], head_dim = x->shape[3];
@@ -783,8 +797,8 @@ rope_record (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *
   bool ok;
 
   ae_tensor *x_view = ae_tensor_view (x, b0 * x->stride[0] + n0 * x->stride[1], 4, shape, x->stride, NULL, error);
-  ae_tensor *out_view = ae_tensor_view (out, b0 * out->stride[0] + n0 * out->stride[1], 4, shape, out->stride, NULL,
-                                        error);
+  ae_tensor *out_view
+      = ae_tensor_view (out, b0 * out->stride[0] + n0 * out->stride[1], 4, shape, out->stride, NULL, error);
   if (x_view == NULL || out_view == NULL)
     {
       ae_tensor_free (x_view);
@@ -817,8 +831,8 @@ rope_record (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *
     .n_bindings = 3,
     .push = &push,
     .push_size = sizeof push,
-    .bytes = (double) (batch * tokens * heads * head_dim)
-             * (double) (ae_dtype_size (x->dtype) + ae_dtype_size (out->dtype)),
+    .bytes
+    = (double) (batch * tokens * heads * head_dim) * (double) (ae_dtype_size (x->dtype) + ae_dtype_size (out->dtype)),
   };
   ae_grid_fold (ctx, (uint64_t) (batch * tokens), d.groups);
   ok = ae_stream_dispatch (s, &d, error);
@@ -831,8 +845,7 @@ rope_record (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *
 static int64_t
 rope_span (const ae_tensor *t, int64_t batch, int64_t tokens)
 {
-  return (batch - 1) * t->stride[0] + (tokens - 1) * t->stride[1] + (t->shape[2] - 1) * t->stride[2]
-         + t->shape[3];
+  return (batch - 1) * t->stride[0] + (tokens - 1) * t->stride[1] + (t->shape[2] - 1) * t->stride[2] + t->shape[3];
 }
 
 bool
@@ -848,9 +861,10 @@ ae_op_rope_3d (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor
     return false;
   if (x->ndim != 4 || x->stride[3] != 1 || out->stride[3] != 1 || x->shape[3] % 6)
     {
-      ae_set_error (error, AE_ERROR_INVALID, "rope: \"%s\" (%s) must be [B, N, H, Dh] with Dh a multiple of 6 and "
-                    "the last dimension contiguous in it and in \"%s\".", x->name,
-                    ae_tensor_describe (x, dx, sizeof dx), out->name);
+      ae_set_error (error, AE_ERROR_INVALID,
+                    "rope: \"%s\" (%s) must be [B, N, H, Dh] with Dh a multiple of 6 and "
+                    "the last dimension contiguous in it and in \"%s\".",
+                    x->name, ae_tensor_describe (x, dx, sizeof dx), out->name);
       return false;
     }
   if (params == NULL || params->t < 1 || params->h < 1 || params->w < 1
@@ -865,8 +879,10 @@ ae_op_rope_3d (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor
   if (table->ndim != 3 || table->shape[0] != params->t + params->h + params->w || table->shape[1] != 2
       || table->shape[2] != chunk)
     {
-      ae_set_error (error, AE_ERROR_INVALID, "rope: table \"%s\" is %s; [%lld, 2, %lld] is needed (see "
-                    "ae_rope_3d_table).", table->name, ae_tensor_describe (table, dt, sizeof dt),
+      ae_set_error (error, AE_ERROR_INVALID,
+                    "rope: table \"%s\" is %s; [%lld, 2, %lld] is needed (see "
+                    "ae_rope_3d_table).",
+                    table->name, ae_tensor_describe (table, dt, sizeof dt),
                     (long long) (params->t + params->h + params->w), (long long) chunk);
       return false;
     }

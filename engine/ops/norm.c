@@ -31,19 +31,19 @@ typedef struct
   uint32_t off_d, off_x, off_weight, off_bias, off_scale, off_shift;
   uint32_t scale_stride_b, scale_stride_c, shift_stride_b, shift_stride_c;
 } norm_row_push;
-_Static_assert (sizeof (norm_row_push) == 64, "norm_row.comp push block");
+_Static_assert(sizeof (norm_row_push) == 64, "norm_row.comp push block");
 
 typedef struct
 {
   uint32_t cols, rows, off_d, off_x;
 } softmax_push;
-_Static_assert (sizeof (softmax_push) == 16, "softmax.comp push block");
+_Static_assert(sizeof (softmax_push) == 16, "softmax.comp push block");
 
 typedef struct
 {
   uint32_t chunks, chunks_per_seg, segs, seglen, chunk, off_x, off_partials;
 } group_stats_push;
-_Static_assert (sizeof (group_stats_push) == 28, "norm_group_stats.comp push block");
+_Static_assert(sizeof (group_stats_push) == 28, "norm_group_stats.comp push block");
 
 typedef struct
 {
@@ -51,14 +51,14 @@ typedef struct
   float eps;
   uint32_t off_work, off_partials;
 } group_merge_push;
-_Static_assert (sizeof (group_merge_push) == 40, "norm_group_merge.comp push block");
+_Static_assert(sizeof (group_merge_push) == 40, "norm_group_merge.comp push block");
 
 typedef struct
 {
   uint32_t chunks, chunks_per_seg, segs, seglen, chunk, channel_start, channels, groups, flags;
   uint32_t off_d, off_x, off_work, off_weight, off_bias;
 } group_apply_push;
-_Static_assert (sizeof (group_apply_push) == 56, "norm_group_apply.comp push block");
+_Static_assert(sizeof (group_apply_push) == 56, "norm_group_apply.comp push block");
 
 /* Option bits of norm_row.comp ... */
 enum
@@ -105,10 +105,14 @@ dtype_suffix (ae_dtype dtype)
 {
   switch (dtype)
     {
-    case AE_F32: return "f32";
-    case AE_F16: return "f16";
-    case AE_BF16: return "bf16";
-    default: return NULL;
+    case AE_F32:
+      return "f32";
+    case AE_F16:
+      return "f16";
+    case AE_BF16:
+      return "bf16";
+    default:
+      return NULL;
     }
 }
 
@@ -175,15 +179,18 @@ row_variant (const char *op, const ae_tensor *out, const ae_tensor *x, ae_error 
     {
       switch (x->dtype)
         {
-        case AE_F32: return "norm_row_f32";
-        case AE_F16: return "norm_row_f16";
-        default: return "norm_row_bf16";
+        case AE_F32:
+          return "norm_row_f32";
+        case AE_F16:
+          return "norm_row_f16";
+        default:
+          return "norm_row_bf16";
         }
     }
   if (x->dtype == AE_F32)
     return out->dtype == AE_F16 ? "norm_row_f32_f16" : "norm_row_f32_bf16";
-  ae_set_error (error, AE_ERROR_INVALID, "%s: \"%s\" is %s and \"%s\" is %s; out must have x's dtype, or x be f32.",
-                op, x->name, ae_dtype_name (x->dtype), out->name, ae_dtype_name (out->dtype));
+  ae_set_error (error, AE_ERROR_INVALID, "%s: \"%s\" is %s and \"%s\" is %s; out must have x's dtype, or x be f32.", op,
+                x->name, ae_dtype_name (x->dtype), out->name, ae_dtype_name (out->dtype));
   return NULL;
 }
 
@@ -244,8 +251,8 @@ row_norm (ae_stream *s, const row_norm_args *a, ae_error *error)
                         ae_tensor_describe (x, dx, sizeof dx));
           return false;
         }
-      if (!check_batch_rows (a->op, a->scale, x->shape[0], cols, x->dtype, &push.scale_stride_b,
-                             &push.scale_stride_c, error)
+      if (!check_batch_rows (a->op, a->scale, x->shape[0], cols, x->dtype, &push.scale_stride_b, &push.scale_stride_c,
+                             error)
           || !check_batch_rows (a->op, a->shift, x->shape[0], cols, x->dtype, &push.shift_stride_b,
                                 &push.shift_stride_c, error))
         return false;
@@ -306,8 +313,8 @@ row_norm (ae_stream *s, const row_norm_args *a, ae_error *error)
 }
 
 bool
-ae_op_layer_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *weight,
-                  const ae_tensor *bias, float eps, ae_error *error)
+ae_op_layer_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *weight, const ae_tensor *bias,
+                  float eps, ae_error *error)
 {
   row_norm_args a = { "layer_norm", 0, out, x, weight, bias, NULL, NULL, eps };
   return row_norm (s, &a, error);
@@ -327,8 +334,7 @@ ae_op_layer_norm_modulate (ae_stream *s, ae_tensor *out, const ae_tensor *x, con
 }
 
 bool
-ae_op_rms_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *weight, float eps,
-                ae_error *error)
+ae_op_rms_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *weight, float eps, ae_error *error)
 {
   row_norm_args a = { "rms_norm", FLAG_RMS, out, x, weight, NULL, NULL, NULL, eps };
   return row_norm (s, &a, error);
@@ -396,8 +402,8 @@ typedef struct
 {
   int64_t batch, channels, frames, pixels; /* pixels = H * W */
   int64_t groups;
-  int64_t segs, seglen, chunks_per_seg;    /* per channel */
-  int64_t n_stats, n_partials;             /* floats in the workspace */
+  int64_t segs, seglen, chunks_per_seg; /* per channel */
+  int64_t n_stats, n_partials;          /* floats in the workspace */
 } group_geometry;
 
 static bool
@@ -570,8 +576,8 @@ group_stats (ae_stream *s, ae_tensor *workspace, const ae_tensor *x, const ae_gr
 }
 
 bool
-ae_op_group_norm_stats (ae_stream *s, ae_tensor *workspace, const ae_tensor *x,
-                        const ae_group_norm_params *params, ae_error *error)
+ae_op_group_norm_stats (ae_stream *s, ae_tensor *workspace, const ae_tensor *x, const ae_group_norm_params *params,
+                        ae_error *error)
 {
   group_geometry g;
 
@@ -581,9 +587,8 @@ ae_op_group_norm_stats (ae_stream *s, ae_tensor *workspace, const ae_tensor *x,
 }
 
 bool
-ae_op_group_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *weight,
-                  const ae_tensor *bias, ae_tensor *workspace, const ae_group_norm_params *params,
-                  ae_error *error)
+ae_op_group_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_tensor *weight, const ae_tensor *bias,
+                  ae_tensor *workspace, const ae_group_norm_params *params, ae_error *error)
 {
   const char *op = "group_norm";
   ae_context *ctx = ae_stream_context (s);

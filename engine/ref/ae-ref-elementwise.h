@@ -16,8 +16,8 @@ void ae_ref_scale_shift (float *out, const float *x, size_t n, float alpha, floa
 /* gelu_tanh(a) * b. */
 void ae_ref_gated_gelu (float *out, const float *a, const float *b, size_t n);
 /* out[b][r][c] = x[b][r][c] * (1 + scale[b][c]) + shift[b][c]; scale and shift [batch][cols]. */
-void ae_ref_modulate (float *out, const float *x, const float *scale, const float *shift, size_t batch,
-                      size_t rows, size_t cols);
+void ae_ref_modulate (float *out, const float *x, const float *scale, const float *shift, size_t batch, size_t rows,
+                      size_t cols);
 /* out[b][r][c] = h[b][r][c] + gate[b][c] * y[b][r][c]; gate [batch][cols]. */
-void ae_ref_gated_residual (float *out, const float *h, const float *y, const float *gate, size_t batch,
-                            size_t rows, size_t cols);
+void ae_ref_gated_residual (float *out, const float *h, const float *y, const float *gate, size_t batch, size_t rows,
+                            size_t cols);

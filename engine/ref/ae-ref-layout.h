@@ -32,13 +32,13 @@ int ae_ref_t5_bucket (int64_t relative_position, int num_buckets, int max_distan
 
 /* The full bias out [heads][n_queries][n_keys] = weight[bucket(j - i)][h]
  * for weight [num_buckets][heads], as T5's compute_bias makes it. */
-void ae_ref_t5_bias (float *out, const float *weight, int64_t heads, int64_t n_queries, int64_t n_keys,
-                     int num_buckets, int max_distance, bool bidirectional);
+void ae_ref_t5_bias (float *out, const float *weight, int64_t heads, int64_t n_queries, int64_t n_keys, int num_buckets,
+                     int max_distance, bool bidirectional);
 
 /* x, out [b][n][heads][head_dim] (contiguous), n = gt * gh * gw tokens in
  * (t, h, w) order; cos_t/sin_t [gt][head_dim/3] etc. are the per-axis tables
  * of ae_rope_1d_table.  Per chunk of d = head_dim/3: out = x*cos + rotate_half(x)*sin
  * in float32 (products, then the sum, each rounded). */
-void ae_ref_rope_3d (float *out, const float *x, int64_t b, int64_t heads, int64_t head_dim,
-                     int64_t gt, int64_t gh, int64_t gw, const float *cos_t, const float *sin_t,
-                     const float *cos_h, const float *sin_h, const float *cos_w, const float *sin_w);
+void ae_ref_rope_3d (float *out, const float *x, int64_t b, int64_t heads, int64_t head_dim, int64_t gt, int64_t gh,
+                     int64_t gw, const float *cos_t, const float *sin_t, const float *cos_h, const float *sin_h,
+                     const float *cos_w, const float *sin_w);

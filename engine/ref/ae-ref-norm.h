@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 /* Layer norm of `rows` rows of `cols`; weight and bias [cols] or NULL. */
-void ae_ref_layer_norm (float *out, const float *x, const float *weight, const float *bias, size_t rows,
-                        size_t cols, float eps);
+void ae_ref_layer_norm (float *out, const float *x, const float *weight, const float *bias, size_t rows, size_t cols,
+                        float eps);
 /* Layer norm (no affine) then out = n * (1 + scale[b]) + shift[b], x [batch][rows][cols],
  * scale and shift [batch][cols]. */
 void ae_ref_layer_norm_modulate (float *out, const float *x, const float *scale, const float *shift, size_t batch,

@@ -45,8 +45,8 @@ ae_ref_permute (float *out, const float *in, int ndim, const int64_t *in_shape, 
 }
 
 void
-ae_ref_patchify (float *tokens, const float *video, int64_t b, int64_t c, int64_t t, int64_t h, int64_t w,
-                 int patch, int patch_t)
+ae_ref_patchify (float *tokens, const float *video, int64_t b, int64_t c, int64_t t, int64_t h, int64_t w, int patch,
+                 int patch_t)
 {
   int64_t gt = t / patch_t, gh = h / patch, gw = w / patch;
   int64_t vector = c * patch_t * patch * patch;
@@ -64,14 +64,14 @@ ae_ref_patchify (float *tokens, const float *video, int64_t b, int64_t c, int64_
                     {
                       int64_t frame = it * patch_t + kt, y = i * patch + ky, x = j * patch + kx;
                       row[((ic * patch_t + kt) * patch + ky) * patch + kx]
-                        = video[(((ib * c + ic) * t + frame) * h + y) * w + x];
+                          = video[(((ib * c + ic) * t + frame) * h + y) * w + x];
                     }
           }
 }
 
 void
-ae_ref_unpatchify (float *video, const float *proj, int64_t b, int64_t c, int64_t t, int64_t h, int64_t w,
-                   int patch, int patch_t)
+ae_ref_unpatchify (float *video, const float *proj, int64_t b, int64_t c, int64_t t, int64_t h, int64_t w, int patch,
+                   int patch_t)
 {
   int64_t gt = t / patch_t, gh = h / patch, gw = w / patch;
   int64_t vector = c * patch_t * patch * patch;
@@ -86,7 +86,7 @@ ae_ref_unpatchify (float *video, const float *proj, int64_t b, int64_t c, int64_
               int64_t i = y / patch, py = y % patch, j = x / patch, px = x % patch;
               int64_t token = (it * gh + i) * gw + j;
               video[(((ib * c + ic) * t + frame) * h + y) * w + x]
-                = proj[(ib * gt * gh * gw + token) * vector + ((kt * patch + py) * patch + px) * c + ic];
+                  = proj[(ib * gt * gh * gw + token) * vector + ((kt * patch + py) * patch + px) * c + ic];
             }
 }
 
@@ -131,8 +131,8 @@ ae_ref_t5_bucket (int64_t relative_position, int num_buckets, int max_distance, 
 }
 
 void
-ae_ref_t5_bias (float *out, const float *weight, int64_t heads, int64_t n_queries, int64_t n_keys,
-                int num_buckets, int max_distance, bool bidirectional)
+ae_ref_t5_bias (float *out, const float *weight, int64_t heads, int64_t n_queries, int64_t n_keys, int num_buckets,
+                int max_distance, bool bidirectional)
 {
   for (int64_t i = 0; i < n_queries; i++)
     for (int64_t j = 0; j < n_keys; j++)
@@ -144,9 +144,9 @@ ae_ref_t5_bias (float *out, const float *weight, int64_t heads, int64_t n_querie
 }
 
 void
-ae_ref_rope_3d (float *out, const float *x, int64_t b, int64_t heads, int64_t head_dim,
-                int64_t gt, int64_t gh, int64_t gw, const float *cos_t, const float *sin_t,
-                const float *cos_h, const float *sin_h, const float *cos_w, const float *sin_w)
+ae_ref_rope_3d (float *out, const float *x, int64_t b, int64_t heads, int64_t head_dim, int64_t gt, int64_t gh,
+                int64_t gw, const float *cos_t, const float *sin_t, const float *cos_h, const float *sin_h,
+                const float *cos_w, const float *sin_w)
 {
   int64_t d = head_dim / 3, half = d / 2, n = gt * gh * gw;
 

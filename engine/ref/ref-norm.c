@@ -49,8 +49,7 @@ ae_ref_layer_norm_modulate (float *out, const float *x, const float *scale, cons
         double mean, rstd;
         row_stats (xr, cols, true, &mean, &rstd, eps);
         for (size_t c = 0; c < cols; c++)
-          out[row * cols + c]
-              = (float) ((xr[c] - mean) * rstd * (1.0 + scale[b * cols + c]) + shift[b * cols + c]);
+          out[row * cols + c] = (float) ((xr[c] - mean) * rstd * (1.0 + scale[b * cols + c]) + shift[b * cols + c]);
       }
 }
 
@@ -84,9 +83,8 @@ ae_ref_softmax (float *out, const float *x, size_t rows, size_t cols)
 }
 
 void
-ae_ref_group_norm (float *out, const float *x, const float *weight, const float *bias, size_t batch,
-                   size_t channels, size_t frames, size_t pixels, size_t groups, float eps, bool per_frame,
-                   bool silu)
+ae_ref_group_norm (float *out, const float *x, const float *weight, const float *bias, size_t batch, size_t channels,
+                   size_t frames, size_t pixels, size_t groups, float eps, bool per_frame, bool silu)
 {
   size_t per_group = channels / groups;
   size_t segs = per_frame ? frames : 1;

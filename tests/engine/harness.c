@@ -247,8 +247,11 @@ th_bound (ae_dtype dtype, double f32, double f16, double bf16)
 {
   switch (dtype)
     {
-    case AE_F16: return f16;
-    case AE_BF16: return bf16;
-    default: return f32;
+    case AE_F16:
+      return f16;
+    case AE_BF16:
+      return bf16;
+    default:
+      return f32;
     }
 }

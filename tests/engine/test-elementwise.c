@@ -44,8 +44,8 @@ check_binary (ae_context *ctx, ae_dtype dtype, int op, int64_t rows, int64_t col
   th_ok ((op == 0 ? ae_op_add : ae_op_mul) (s, out, ta, tb, &error), &error, "op");
   th_finish_stream (s);
   float *got = th_download (out);
-  snprintf (what, sizeof what, "%s %s [%lld, %lld]%s", op == 0 ? "add" : "mul", ae_dtype_name (dtype),
-            (long long) rows, (long long) cols, broadcast ? " + row" : "");
+  snprintf (what, sizeof what, "%s %s [%lld, %lld]%s", op == 0 ? "add" : "mul", ae_dtype_name (dtype), (long long) rows,
+            (long long) cols, broadcast ? " + row" : "");
   /* One rounding of an exact fp32 result: equal to the rounded reference. */
   th_check (what, ref, got, n, 0);
   th_expect (th_guard_intact (out), "%s: nothing written past the output", what);
@@ -99,10 +99,18 @@ check_unary (ae_context *ctx, ae_path path, ae_dtype dtype, int op, int64_t n, b
 
   switch (op)
     {
-    case GELU: ae_ref_gelu_tanh (ref, x, (size_t) n); break;
-    case SILU: ae_ref_silu (ref, x, (size_t) n); break;
-    case SCALE_SHIFT: ae_ref_scale_shift (ref, x, (size_t) n, 0.13f, -0.25f); break;
-    default: ae_ref_gated_gelu (ref, x, y, (size_t) n); break;
+    case GELU:
+      ae_ref_gelu_tanh (ref, x, (size_t) n);
+      break;
+    case SILU:
+      ae_ref_silu (ref, x, (size_t) n);
+      break;
+    case SCALE_SHIFT:
+      ae_ref_scale_shift (ref, x, (size_t) n, 0.13f, -0.25f);
+      break;
+    default:
+      ae_ref_gated_gelu (ref, x, y, (size_t) n);
+      break;
     }
   th_round (ref, (size_t) n, dtype);
   ae_tensor *tx = th_upload (ctx, dtype, 1, shape, x);
@@ -111,10 +119,18 @@ check_unary (ae_context *ctx, ae_path path, ae_dtype dtype, int op, int64_t n, b
   ae_stream *s = stream_on (ctx, path);
   switch (op)
     {
-    case GELU: ok = ae_op_gelu_tanh (s, out, tx, &error); break;
-    case SILU: ok = ae_op_silu (s, out, tx, &error); break;
-    case SCALE_SHIFT: ok = ae_op_scale_shift (s, out, tx, 0.13f, -0.25f, &error); break;
-    default: ok = ae_op_gated_gelu (s, out, tx, ty, &error); break;
+    case GELU:
+      ok = ae_op_gelu_tanh (s, out, tx, &error);
+      break;
+    case SILU:
+      ok = ae_op_silu (s, out, tx, &error);
+      break;
+    case SCALE_SHIFT:
+      ok = ae_op_scale_shift (s, out, tx, 0.13f, -0.25f, &error);
+      break;
+    default:
+      ok = ae_op_gated_gelu (s, out, tx, ty, &error);
+      break;
     }
   th_ok (ok, &error, unary_names[op]);
   th_finish_stream (s);

@@ -102,8 +102,7 @@ check_cast (ae_dtype from, ae_dtype to, int ndim, const int64_t *shape)
   th_round (ref, n, to);
   ae_tensor *in = th_upload (ctx, from, ndim, shape, x);
   copy_state state = { in, NULL };
-  snprintf (what, sizeof what, "copy %s -> %s, %lld elements", ae_dtype_name (from), ae_dtype_name (to),
-            (long long) n);
+  snprintf (what, sizeof what, "copy %s -> %s, %lld elements", ae_dtype_name (from), ae_dtype_name (to), (long long) n);
   check_paths (what, to, ndim, shape, ref, output_bound (to), record_copy, &state);
   ae_tensor_free (in);
   free (x);
@@ -196,7 +195,10 @@ check_strided_views (ae_dtype from, ae_dtype to)
 static void
 check_i32_permute (void)
 {
-  enum { N = 3 * 9 * 11 };
+  enum
+  {
+    N = 3 * 9 * 11
+  };
   int64_t shape[3] = { 3, 9, 11 }, out_shape[3] = { 3, 11, 9 };
   const int perm[3] = { 0, 2, 1 };
   int32_t in_words[N], got[N];
@@ -292,9 +294,8 @@ check_patchify (ae_dtype from, ae_dtype to, int64_t b, int64_t c, int64_t t, int
   th_round (ref, n, to);
   ae_tensor *in = th_upload (ctx, from, 5, video_shape, video);
   patch_state state = { in, p, pt, false };
-  snprintf (what, sizeof what, "patchify %s -> %s [%lld, %lld, %lld, %lld, %lld] patch %dx%dx%d",
-            ae_dtype_name (from), ae_dtype_name (to), (long long) b, (long long) c, (long long) t, (long long) h,
-            (long long) w, pt, p, p);
+  snprintf (what, sizeof what, "patchify %s -> %s [%lld, %lld, %lld, %lld, %lld] patch %dx%dx%d", ae_dtype_name (from),
+            ae_dtype_name (to), (long long) b, (long long) c, (long long) t, (long long) h, (long long) w, pt, p, p);
   check_paths (what, to, 3, tok_shape, ref, output_bound (to), record_patch, &state);
   ae_tensor_free (in);
   free (video);
@@ -318,7 +319,16 @@ check_patchify (ae_dtype from, ae_dtype to, int64_t b, int64_t c, int64_t t, int
 static void
 check_patch_embedding_is_conv (void)
 {
-  enum { B = 1, C = 4, T = 2, H = 6, W = 8, P = 2, D = 5 };
+  enum
+  {
+    B = 1,
+    C = 4,
+    T = 2,
+    H = 6,
+    W = 8,
+    P = 2,
+    D = 5
+  };
   float video[B * C * T * H * W], weight[D * C * P * P], tokens[B * T * (H / P) * (W / P) * C * P * P];
   double worst = 0;
 
@@ -349,7 +359,17 @@ check_patch_embedding_is_conv (void)
 static void
 check_patchify_into_padded_rows (void)
 {
-  enum { B = 2, C = 4, T = 3, H = 4, W = 6, N = T * (H / 2) * (W / 2), NPAD = N + 5, V = C * 4 };
+  enum
+  {
+    B = 2,
+    C = 4,
+    T = 3,
+    H = 4,
+    W = 6,
+    N = T * (H / 2) * (W / 2),
+    NPAD = N + 5,
+    V = C * 4
+  };
   int64_t video_shape[5] = { B, C, T, H, W }, buf_shape[3] = { B, NPAD, V };
   int64_t view_shape[3] = { B, N, V }, view_stride[3] = { NPAD * V, V, 1 };
   float video[B * C * T * H * W], tokens[B * N * V], ref[B * NPAD * V];
@@ -385,8 +405,7 @@ check_patchify_into_padded_rows (void)
   ae_tensor *odd = ae_tensor_new (ctx, AE_F32, 5, odd_shape, "odd video", &error);
   expect_refused (ae_op_patchify (s, view, odd, 2, 1, &error), &error, "patchify of an odd height");
   expect_refused (ae_op_patchify (s, buf, in, 2, 1, &error), &error, "patchify into too many rows");
-  expect_refused (ae_op_unpatchify (s, out, view, 2, 3, &error), &error,
-                  "unpatchify with T not a multiple of patch_t");
+  expect_refused (ae_op_unpatchify (s, out, view, 2, 3, &error), &error, "unpatchify with T not a multiple of patch_t");
   expect_refused (ae_op_patchify (s, view, in, 0, 1, &error), &error, "patch size 0");
   ae_tensor_free (odd);
   ae_stream_free (s);
@@ -483,7 +502,7 @@ check_embedding_errors (void)
  * t5_encoder fixture's mid.relative_position_buckets, 32 buckets, distance 128). */
 static const int t5_fixture_buckets[95] = {
   13, 13, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 11, 11, 11, 11, 11, 11, 11, 11,
-  11, 10, 10, 10, 10, 10, 10, 10, 9, 9, 9, 9, 8, 8, 8, 8, 7, 6, 5, 4, 3, 2, 1, 0,
+  11, 10, 10, 10, 10, 10, 10, 10, 9,  9,  9,  9,  8,  8,  8,  8,  7,  6,  5,  4,  3,  2,  1,  0,
   17, 18, 19, 20, 21, 22, 23, 24, 24, 24, 24, 25, 25, 25, 25, 26, 26, 26, 26, 26, 26, 26, 27, 27,
   27, 27, 27, 27, 27, 27, 27, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 29, 29,
 };
@@ -501,8 +520,8 @@ check_t5_buckets_pinned (void)
   static const int want[] = { 29, 30, 30, 31, 31, 31, 31 };
   same = true;
   for (size_t i = 0; i < AE_N_ELEMENTS (r); i++)
-    same = same && ae_ref_t5_bucket (r[i], 32, 128, true) == want[i] && ae_ref_t5_bucket (-r[i], 32, 128, true)
-                                                                          == want[i] - 16;
+    same = same && ae_ref_t5_bucket (r[i], 32, 128, true) == want[i]
+           && ae_ref_t5_bucket (-r[i], 32, 128, true) == want[i] - 16;
   th_expect (same, "reference T5 buckets at 63, 64, 90, 91, 127, 128, 1000 (both signs)");
 }
 
@@ -552,8 +571,8 @@ check_t5_bias (ae_dtype wtype, int64_t heads, int64_t nq, int64_t nk, int num_bu
           for (int64_t j = 0; j < nk; j++)
             gathered[(h * nq + i) * nk + j] = bias[h * len + (j - i) + (nq - 1)];
       snprintf (what, sizeof what, "t5_bias %s, %lld heads, %lld x %lld, %d buckets, distance %d%s [%s]",
-                ae_dtype_name (wtype), (long long) heads, (long long) nq, (long long) nk, num_buckets,
-                max_distance, bidirectional ? "" : ", one-way", ae_path_name ((ae_path) path));
+                ae_dtype_name (wtype), (long long) heads, (long long) nq, (long long) nk, num_buckets, max_distance,
+                bidirectional ? "" : ", one-way", ae_path_name ((ae_path) path));
       th_check (what, ref, gathered, full, 0);
       th_expect (th_guard_intact (out), "%s: nothing written past the output", what);
       free (bias);
@@ -688,8 +707,8 @@ check_fixture (void)
       const float *want_sin = fixture_tensor (key, &n_sin);
       snprintf (key, sizeof key, "out.grid_%s", axes[a]);
       const float *grid = fixture_tensor (key, &n_grid);
-      if (!th_expect (want_cos && want_sin && grid && n_cos == sizes[a] * 32 && n_sin == n_cos
-                      && n_grid == sizes[a], "fixture holds the %s tables [%lld, 32]", axes[a], (long long) sizes[a]))
+      if (!th_expect (want_cos && want_sin && grid && n_cos == sizes[a] * 32 && n_sin == n_cos && n_grid == sizes[a],
+                      "fixture holds the %s tables [%lld, 32]", axes[a], (long long) sizes[a]))
         continue;
       bool integers = true;
       for (int64_t p = 0; p < n_grid; p++)
@@ -796,8 +815,8 @@ check_rope (ae_dtype from, ae_dtype to, int64_t b, int64_t heads, int head_dim, 
   make_tables (&tables, &p, head_dim);
   float *x = th_random (n, 1000 + n, -2, 2, from);
   float *ref = malloc (n * sizeof *ref);
-  ae_ref_rope_3d (ref, x, b, heads, head_dim, gt, gh, gw, tables.cos[0], tables.sin[0], tables.cos[1],
-                  tables.sin[1], tables.cos[2], tables.sin[2]);
+  ae_ref_rope_3d (ref, x, b, heads, head_dim, gt, gh, gw, tables.cos[0], tables.sin[0], tables.cos[1], tables.sin[1],
+                  tables.cos[2], tables.sin[2]);
   th_round (ref, n, to);
   ae_tensor *tx = th_upload (ctx, from, 4, shape, x);
   rope_state rs = { tx, tables.packed, p };
@@ -815,7 +834,16 @@ check_rope (ae_dtype from, ae_dtype to, int64_t b, int64_t heads, int head_dim, 
 static void
 check_rope_in_place_on_qkv (ae_dtype dtype)
 {
-  enum { B = 2, GT = 2, GH = 3, GW = 5, N = GT * GH * GW, H = 4, DH = 24 };
+  enum
+  {
+    B = 2,
+    GT = 2,
+    GH = 3,
+    GW = 5,
+    N = GT * GH * GW,
+    H = 4,
+    DH = 24
+  };
   ae_rope_3d_params p = { GT, GH, GW, 2.2, 2.0, 2.0, 10000.0 };
   int64_t shape[3] = { B, N, 3 * H * DH };
   int64_t k_shape[4] = { B, N, H, DH }, k_stride[4] = { N * 3 * H * DH, 3 * H * DH, DH, 1 };
@@ -879,8 +907,7 @@ check_rope_errors (void)
   float dummy[1];
 
   expect_refused (ae_op_rope_3d (s, x, x, bad_table, &p, &error), &error, "rope with a table of the wrong width");
-  expect_refused (ae_op_rope_3d (s, x, x, table, &wrong_grid, &error), &error,
-                  "rope with a grid of 30 for 24 tokens");
+  expect_refused (ae_op_rope_3d (s, x, x, table, &wrong_grid, &error), &error, "rope with a grid of 30 for 24 tokens");
   expect_refused (ae_op_rope_3d (s, odd, odd, table, &p, &error), &error, "rope with head dim 10");
   th_expect (!ae_rope_3d_table (dummy, &p, 10, &error) && error.code == AE_ERROR_INVALID,
              "rope table for head dim 10 refused: %s", error.message);

@@ -46,8 +46,7 @@ stream_on (ae_context *ctx, ae_path path)
 }
 
 static void
-check_layer_norm (ae_context *ctx, ae_path path, dtype_pair dt, int64_t rows, int64_t cols, bool affine,
-                  float offset)
+check_layer_norm (ae_context *ctx, ae_path path, dtype_pair dt, int64_t rows, int64_t cols, bool affine, float offset)
 {
   ae_error error = { 0 };
   int64_t shape[2] = { rows, cols }, wshape[1] = { cols };
@@ -65,13 +64,12 @@ check_layer_norm (ae_context *ctx, ae_path path, dtype_pair dt, int64_t rows, in
   ae_tensor *tb = th_upload (ctx, dt.x, 1, wshape, b);
   ae_tensor *out = th_new_guarded (ctx, dt.out, 2, shape);
   ae_stream *s = stream_on (ctx, path);
-  th_ok (ae_op_layer_norm (s, out, tx, affine ? tw : NULL, affine ? tb : NULL, 1e-6f, &error), &error,
-         "layer_norm");
+  th_ok (ae_op_layer_norm (s, out, tx, affine ? tw : NULL, affine ? tb : NULL, 1e-6f, &error), &error, "layer_norm");
   th_finish_stream (s);
   float *got = th_download (out);
-  snprintf (what, sizeof what, "layer_norm %s %s->%s [%lld, %lld]%s%s", ae_path_name (path),
-            ae_dtype_name (dt.x), ae_dtype_name (dt.out), (long long) rows, (long long) cols,
-            affine ? " affine" : "", offset != 0 ? " mean+1000" : "");
+  snprintf (what, sizeof what, "layer_norm %s %s->%s [%lld, %lld]%s%s", ae_path_name (path), ae_dtype_name (dt.x),
+            ae_dtype_name (dt.out), (long long) rows, (long long) cols, affine ? " affine" : "",
+            offset != 0 ? " mean+1000" : "");
   th_check (what, ref, got, n, bound_for (dt.out));
   th_expect (th_guard_intact (out), "%s: nothing written past the output", what);
 
@@ -111,8 +109,7 @@ check_layer_norm (ae_context *ctx, ae_path path, dtype_pair dt, int64_t rows, in
 
 /* scale and shift are rows 1 and 0 of a [batch, 6, cols] table, as in the DiT. */
 static void
-check_layer_norm_modulate (ae_context *ctx, ae_path path, dtype_pair dt, int64_t batch, int64_t tokens,
-                           int64_t cols)
+check_layer_norm_modulate (ae_context *ctx, ae_path path, dtype_pair dt, int64_t batch, int64_t tokens, int64_t cols)
 {
   ae_error error = { 0 };
   int64_t shape[3] = { batch, tokens, cols }, tshape[3] = { batch, 6, cols };
@@ -143,8 +140,7 @@ check_layer_norm_modulate (ae_context *ctx, ae_path path, dtype_pair dt, int64_t
   th_finish_stream (s);
   float *got = th_download (out);
   snprintf (what, sizeof what, "layer_norm_modulate %s %s->%s [%lld, %lld, %lld]", ae_path_name (path),
-            ae_dtype_name (dt.x), ae_dtype_name (dt.out), (long long) batch, (long long) tokens,
-            (long long) cols);
+            ae_dtype_name (dt.x), ae_dtype_name (dt.out), (long long) batch, (long long) tokens, (long long) cols);
   th_check (what, ref, got, n, bound_for (dt.out));
   th_expect (th_guard_intact (out), "%s: nothing written past the output", what);
   ae_stream_free (s);
@@ -279,8 +275,8 @@ check_group_norm_full (ae_context *ctx, ae_path path, ae_dtype dtype, group_shap
   snprintf (what, sizeof what, "group_norm %s %s [%lld, %lld, %lld, %lld, %lld]%s G=%lld %s%s%s%s%s",
             ae_path_name (path), ae_dtype_name (dtype), (long long) g.batch, (long long) g.channels,
             (long long) g.frames, (long long) g.height, (long long) g.width, g.four_d ? " 4-D" : "",
-            (long long) g.groups, per_frame ? "per-frame" : "all-frames", affine ? " affine" : "",
-            silu ? " +silu" : "", offset != 0 ? " offset" : "", in_place ? " in place" : "");
+            (long long) g.groups, per_frame ? "per-frame" : "all-frames", affine ? " affine" : "", silu ? " +silu" : "",
+            offset != 0 ? " offset" : "", in_place ? " in place" : "");
   th_check (what, ref, got, n, bound_for (dtype));
   if (!in_place)
     th_expect (th_guard_intact (out), "%s: nothing written past the output", what);
@@ -339,8 +335,8 @@ check_group_norm_full (ae_context *ctx, ae_path path, ae_dtype dtype, group_shap
 }
 
 static void
-check_group_norm (ae_context *ctx, ae_path path, ae_dtype dtype, group_shape g, bool per_frame, bool affine,
-                  bool silu, float offset)
+check_group_norm (ae_context *ctx, ae_path path, ae_dtype dtype, group_shape g, bool per_frame, bool affine, bool silu,
+                  float offset)
 {
   check_group_norm_full (ctx, path, dtype, g, per_frame, affine, silu, offset, false);
 }
@@ -378,7 +374,8 @@ check_bad_inputs (ae_context *ctx)
   th_expect (!ae_op_softmax (s, small, strided, &error) && error.code == AE_ERROR_INVALID,
              "softmax, non-contiguous input: %s", error.message);
 
-  th_expect (ae_group_norm_workspace_numel (5, s5, &params) == 0, "group norm workspace of 30 channels in 32 groups is 0");
+  th_expect (ae_group_norm_workspace_numel (5, s5, &params) == 0,
+             "group norm workspace of 30 channels in 32 groups is 0");
   int64_t ws[1] = { 64 };
   ae_tensor *work = ae_tensor_new (ctx, AE_F32, 1, ws, "workspace", &error);
   th_expect (!ae_op_group_norm (s, v, v, NULL, NULL, work, &params, &error) && error.code == AE_ERROR_INVALID,

@@ -195,8 +195,8 @@ test_long_stream (ae_context *ctx)
 
   /* Wrong dispatches give sentences. */
   ae_dispatch bad = { .shader = "binary_f32", .groups = { ae_context_max_workgroups (ctx) + 1u, 1, 1 } };
-  th_expect (!ae_stream_dispatch (s, &bad, &error) && error.code == AE_ERROR_INVALID,
-             "too many workgroups: %s", error.message);
+  th_expect (!ae_stream_dispatch (s, &bad, &error) && error.code == AE_ERROR_INVALID, "too many workgroups: %s",
+             error.message);
   ae_dispatch unknown = { .shader = "no_such_kernel", .groups = { 1, 1, 1 } };
   th_expect (!ae_stream_dispatch (s, &unknown, &error), "an unknown kernel: %s", error.message);
   ae_stream_free (s);
@@ -267,9 +267,10 @@ test_pipeline_cache (void)
       float *got = th_download (t);
       for (int i = 0; i < n; i++)
         x[i] *= x[i];
-      th_check (round == 0 ? "a kernel with an empty pipeline cache"
+      th_check (round == 0   ? "a kernel with an empty pipeline cache"
                 : round == 1 ? "a kernel with the cache read back"
-                : "a kernel with a damaged cache file", x, got, n, 0);
+                             : "a kernel with a damaged cache file",
+                x, got, n, 0);
       ae_stream_free (s);
       ae_tensor_free (t);
       ae_context_free (ctx);
