@@ -138,8 +138,12 @@ plan_kernel (ae_context *ctx, ae_path path, ae_dtype dtype, int64_t d, bool emul
       return false;
     }
 
+  /* The tensor-core kernel gives inf on an H200 (its emulated twin, the same
+   * algorithm with scalar matrix operations, passes there), so until that is
+   * found it runs only when asked for; the tiled kernel serves NVIDIA. */
   bool cm = emulate_cm
-            || (path == AE_PATH_NV_CM && has_coopmat_shape (info, 16, 16, 16) && can_use_subgroup_size (info, 32));
+            || (path == AE_PATH_NV_CM && ae_getenv ("ALLEGRO_EXPERIMENTAL_ATTENTION_CM") != NULL
+                && has_coopmat_shape (info, 16, 16, 16) && can_use_subgroup_size (info, 32));
   if (cm && dtype != AE_F32)
     {
       uint32_t bc = cm_shared_bytes (d, 64, emulate_cm) <= info->max_shared_memory ? 64 : 32;
