@@ -76,6 +76,15 @@ bool ae_check_float (const char *op, const ae_tensor *t, ae_error *error);
 bool ae_check_contiguous (const char *op, const ae_tensor *t, ae_error *error);
 bool ae_check_same_shape (const char *op, const ae_tensor *a, const ae_tensor *b, ae_error *error);
 
+/* A per-batch vector of `channels` values: [batch, channels], [1, channels]
+ * or [channels], of `dtype`, possibly strided; gives its batch and channel
+ * strides in elements (batch stride 0 when shared). */
+bool ae_check_batch_rows (const char *op, const ae_tensor *v, int64_t batch, int64_t channels, ae_dtype dtype,
+                          uint32_t *stride_b, uint32_t *stride_c, ae_error *error);
+
+/* "f32", "f16" or "bf16" as variant names spell them; NULL for other dtypes. */
+const char *ae_float_suffix (ae_dtype dtype);
+
 /* The storage code shaders use for a float dtype: 0 f32, 1 f16, 2 bf16. */
 uint32_t ae_dtype_code (ae_dtype dtype);
 

@@ -556,3 +556,59 @@ ae_dtype_code (ae_dtype dtype)
       return 0;
     }
 }
+
+/* A per-batch row of channels ([B, C], [1, C] or [C], possibly a strided
+ * view such as one row of the DiT's modulation table): its strides in
+ * elements, batch stride 0 when it is shared. */
+bool
+ae_check_batch_rows (const char *op, const ae_tensor *v, int64_t batch, int64_t channels, ae_dtype dtype,
+                     uint32_t *stride_b, uint32_t *stride_c, ae_error *error)
+{
+  char dv[96];
+  bool ok;
+
+  if (v == NULL)
+    {
+      ae_set_error (error, AE_ERROR_INVALID, "%s: a per-batch row is missing.", op);
+      return false;
+    }
+  if (!ae_check_dtype (op, v, dtype, error))
+    return false;
+  if (v->ndim == 1)
+    ok = v->shape[0] == channels;
+  else
+    ok = v->ndim == 2 && v->shape[1] == channels && (v->shape[0] == batch || v->shape[0] == 1);
+  if (!ok)
+    {
+      ae_set_error (error, AE_ERROR_INVALID, "%s: \"%s\" is %s; [%lld, %lld], [1, %lld] or [%lld] is needed.", op,
+                    v->name, ae_tensor_describe (v, dv, sizeof dv), (long long) batch, (long long) channels,
+                    (long long) channels, (long long) channels);
+      return false;
+    }
+  int64_t sb = v->ndim == 2 && v->shape[0] > 1 ? v->stride[0] : 0;
+  int64_t sc = v->stride[v->ndim - 1];
+  if ((batch - 1) * sb + (channels - 1) * sc >= (int64_t) UINT32_MAX / 2)
+    {
+      ae_set_error (error, AE_ERROR_INVALID, "%s: the strides of \"%s\" are too large.", op, v->name);
+      return false;
+    }
+  *stride_b = (uint32_t) sb;
+  *stride_c = (uint32_t) sc;
+  return true;
+}
+
+const char *
+ae_float_suffix (ae_dtype dtype)
+{
+  switch (dtype)
+    {
+    case AE_F32:
+      return "f32";
+    case AE_F16:
+      return "f16";
+    case AE_BF16:
+      return "bf16";
+    default:
+      return NULL;
+    }
+}

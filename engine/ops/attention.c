@@ -62,20 +62,6 @@ typedef struct
   uint32_t subgroup_size;
 } kernel_plan;
 
-static const char *
-dtype_suffix (ae_dtype dtype)
-{
-  switch (dtype)
-    {
-    case AE_F16:
-      return "f16";
-    case AE_BF16:
-      return "bf16";
-    default:
-      return "f32";
-    }
-}
-
 /* Mirrors the shared arrays of flash_attn.comp with TILED. */
 static uint64_t
 tiled_shared_bytes (int64_t d, ae_dtype dtype, uint32_t bc)
@@ -149,7 +135,8 @@ plan_kernel (ae_context *ctx, ae_path path, ae_dtype dtype, int64_t d, bool emul
       uint32_t bc = cm_shared_bytes (d, 64, emulate_cm) <= info->max_shared_memory ? 64 : 32;
       if (cm_shared_bytes (d, bc, emulate_cm) <= info->max_shared_memory)
         {
-          snprintf (plan->shader, sizeof plan->shader, "flash_cm_%s%s", emulate_cm ? "emu_" : "", dtype_suffix (dtype));
+          snprintf (plan->shader, sizeof plan->shader, "flash_cm_%s%s", emulate_cm ? "emu_" : "",
+                    ae_float_suffix (dtype));
           plan->workgroup = 128;
           plan->bc = bc;
           plan->br = 64;
@@ -176,7 +163,7 @@ plan_kernel (ae_context *ctx, ae_path path, ae_dtype dtype, int64_t d, bool emul
       for (uint32_t bc = 64; bc >= 8; bc /= 2)
         if (tiled_shared_bytes (d, dtype, bc) <= info->max_shared_memory)
           {
-            snprintf (plan->shader, sizeof plan->shader, "flash_tiled_%s", dtype_suffix (dtype));
+            snprintf (plan->shader, sizeof plan->shader, "flash_tiled_%s", ae_float_suffix (dtype));
             plan->workgroup = 8 * octets;
             plan->rows = rows;
             plan->bc = bc;
@@ -186,7 +173,7 @@ plan_kernel (ae_context *ctx, ae_path path, ae_dtype dtype, int64_t d, bool emul
       /* Too little shared memory for even 8 keys: the lvp kernel needs none. */
     }
 
-  snprintf (plan->shader, sizeof plan->shader, "flash_lvp_%s", dtype_suffix (dtype));
+  snprintf (plan->shader, sizeof plan->shader, "flash_lvp_%s", ae_float_suffix (dtype));
   plan->workgroup = 8;
   plan->rows = 4;
   plan->bc = 1;

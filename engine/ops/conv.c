@@ -75,20 +75,6 @@ ae_conv_output_size (int64_t input, int kernel, int stride, int pad_begin, int p
   return (padded - kernel) / stride + 1;
 }
 
-static const char *
-dtype_suffix (ae_dtype dtype)
-{
-  switch (dtype)
-    {
-    case AE_F16:
-      return "f16";
-    case AE_BF16:
-      return "bf16";
-    default:
-      return "f32";
-    }
-}
-
 static bool
 has_coopmat_shape (const ae_context *ctx, uint32_t m, uint32_t n, uint32_t k)
 {
@@ -105,7 +91,7 @@ choose_kernel (ae_stream *s, const conv_geometry *g, int64_t m, int64_t n, conv_
 {
   ae_context *ctx = ae_stream_context (s);
   ae_path path = ae_stream_path (s);
-  const char *suffix = dtype_suffix (g->dtype);
+  const char *suffix = ae_float_suffix (g->dtype);
 
   memset (k, 0, sizeof *k);
   if (path == AE_PATH_NV_CM)
@@ -609,7 +595,7 @@ ae_op_upsample_nearest2x (ae_stream *s, ae_tensor *out, const ae_tensor *x, ae_e
             .off_x = ae_binding_element_offset (x_v),
           };
           char shader[32];
-          snprintf (shader, sizeof shader, "upsample2x_%s", dtype_suffix (x->dtype));
+          snprintf (shader, sizeof shader, "upsample2x_%s", ae_float_suffix (x->dtype));
           ae_dispatch d = {
             .shader = shader,
             .spec = { UPSAMPLE_WORKGROUP },

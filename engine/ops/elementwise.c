@@ -53,22 +53,6 @@ typedef struct
 _Static_assert(sizeof (modulate_push) == 56, "modulate.comp push block");
 
 static const char *
-dtype_suffix (ae_dtype dtype)
-{
-  switch (dtype)
-    {
-    case AE_F32:
-      return "f32";
-    case AE_F16:
-      return "f16";
-    case AE_BF16:
-      return "bf16";
-    default:
-      return NULL;
-    }
-}
-
-static const char *
 binary_variant (ae_dtype dtype)
 {
   switch (dtype)
@@ -201,7 +185,7 @@ unary (ae_stream *s, const char *op, uint32_t code, ae_tensor *out, const ae_ten
       || !ae_check_contiguous (op, x, error))
     return false;
 
-  snprintf (shader, sizeof shader, "unary_%s", dtype_suffix (x->dtype));
+  snprintf (shader, sizeof shader, "unary_%s", ae_float_suffix (x->dtype));
   int64_t n = ae_tensor_numel (x);
   uint64_t esize = ae_dtype_size (x->dtype);
   int64_t chunk = AE_MIN (ae_split_rows (ctx, esize), (int64_t) UINT32_MAX / 2);
@@ -262,43 +246,6 @@ ae_op_scale_shift (ae_stream *s, ae_tensor *out, const ae_tensor *x, float alpha
 
 /* A per-batch channel row: [B, C] with any strides, or [1, C] / [C] repeated
  * over the batch (batch stride 0). */
-static bool
-check_batch_rows (const char *op, const ae_tensor *v, int64_t batch, int64_t channels, ae_dtype dtype,
-                  uint32_t *stride_b, uint32_t *stride_c, ae_error *error)
-{
-  char dv[96];
-  bool ok;
-
-  if (v == NULL)
-    {
-      ae_set_error (error, AE_ERROR_INVALID, "%s: a per-batch row is missing.", op);
-      return false;
-    }
-  if (!ae_check_dtype (op, v, dtype, error))
-    return false;
-  if (v->ndim == 1)
-    ok = v->shape[0] == channels;
-  else
-    ok = v->ndim == 2 && v->shape[1] == channels && (v->shape[0] == batch || v->shape[0] == 1);
-  if (!ok)
-    {
-      ae_set_error (error, AE_ERROR_INVALID, "%s: \"%s\" is %s; [%lld, %lld], [1, %lld] or [%lld] is needed.", op,
-                    v->name, ae_tensor_describe (v, dv, sizeof dv), (long long) batch, (long long) channels,
-                    (long long) channels, (long long) channels);
-      return false;
-    }
-  int64_t sb = v->ndim == 2 && v->shape[0] > 1 ? v->stride[0] : 0;
-  int64_t sc = v->stride[v->ndim - 1];
-  if ((batch - 1) * sb + (channels - 1) * sc >= (int64_t) UINT32_MAX / 2)
-    {
-      ae_set_error (error, AE_ERROR_INVALID, "%s: the strides of \"%s\" are too large.", op, v->name);
-      return false;
-    }
-  *stride_b = (uint32_t) sb;
-  *stride_c = (uint32_t) sc;
-  return true;
-}
-
 /* Rows [start, start + count) of a contiguous [B, N, C] tensor, as [count, C]. */
 static ae_tensor *
 row_view (const ae_tensor *t, int64_t start, int64_t count, int64_t cols, ae_error *error)
@@ -330,12 +277,12 @@ per_batch (ae_stream *s, const char *op, uint32_t mode, ae_tensor *out, const ae
           || !ae_check_contiguous (op, y, error)))
     return false;
   int64_t batch = a->shape[0], cols = a->shape[2];
-  if (!check_batch_rows (op, sv, batch, cols, a->dtype, &push.s_stride_b, &push.s_stride_c, error))
+  if (!ae_check_batch_rows (op, sv, batch, cols, a->dtype, &push.s_stride_b, &push.s_stride_c, error))
     return false;
-  if (tv != NULL && !check_batch_rows (op, tv, batch, cols, a->dtype, &push.t_stride_b, &push.t_stride_c, error))
+  if (tv != NULL && !ae_check_batch_rows (op, tv, batch, cols, a->dtype, &push.t_stride_b, &push.t_stride_c, error))
     return false;
 
-  snprintf (shader, sizeof shader, "modulate_%s", dtype_suffix (a->dtype));
+  snprintf (shader, sizeof shader, "modulate_%s", ae_float_suffix (a->dtype));
   int64_t rows = batch * a->shape[1];
   uint64_t esize = ae_dtype_size (a->dtype);
   int64_t col_blocks = AE_DIV_UP (cols, WORKGROUP);

@@ -22,27 +22,11 @@
 #define COPY_PER_INVOCATION 4
 #define COPY_MAX_DIMS 8
 
-static const char *
-float_name (ae_dtype dtype)
-{
-  switch (dtype)
-    {
-    case AE_F32:
-      return "f32";
-    case AE_F16:
-      return "f16";
-    case AE_BF16:
-      return "bf16";
-    default:
-      return NULL;
-    }
-}
-
 /* "prefix_<a>_<d>" for two float dtypes. */
 static const char *
 variant2 (char *buf, size_t size, const char *prefix, ae_dtype a, ae_dtype d)
 {
-  snprintf (buf, size, "%s_%s_%s", prefix, float_name (a), float_name (d));
+  snprintf (buf, size, "%s_%s_%s", prefix, ae_float_suffix (a), ae_float_suffix (d));
   return buf;
 }
 

@@ -100,22 +100,6 @@ cache_size (ae_stream *s)
   return ae_stream_path (s) == AE_PATH_LVP ? 1 : GPU_CACHE;
 }
 
-static const char *
-dtype_suffix (ae_dtype dtype)
-{
-  switch (dtype)
-    {
-    case AE_F32:
-      return "f32";
-    case AE_F16:
-      return "f16";
-    case AE_BF16:
-      return "bf16";
-    default:
-      return NULL;
-    }
-}
-
 /* A per-channel vector: NULL, or [C] in `dtype` with unit stride. */
 static bool
 check_channel_vector (const char *op, const ae_tensor *v, int64_t channels, ae_dtype dtype, ae_error *error)
@@ -137,38 +121,6 @@ check_channel_vector (const char *op, const ae_tensor *v, int64_t channels, ae_d
 
 /* A per-batch channel row: [B, C] with any strides, or [1, C] / [C] repeated
  * over the batch (batch stride 0). */
-static bool
-check_batch_rows (const char *op, const ae_tensor *v, int64_t batch, int64_t channels, ae_dtype dtype,
-                  uint32_t *stride_b, uint32_t *stride_c, ae_error *error)
-{
-  char dv[96];
-  bool ok;
-
-  if (!ae_check_dtype (op, v, dtype, error))
-    return false;
-  if (v->ndim == 1)
-    ok = v->shape[0] == channels;
-  else
-    ok = v->ndim == 2 && v->shape[1] == channels && (v->shape[0] == batch || v->shape[0] == 1);
-  if (!ok)
-    {
-      ae_set_error (error, AE_ERROR_INVALID, "%s: \"%s\" is %s; [%lld, %lld], [1, %lld] or [%lld] is needed.", op,
-                    v->name, ae_tensor_describe (v, dv, sizeof dv), (long long) batch, (long long) channels,
-                    (long long) channels, (long long) channels);
-      return false;
-    }
-  int64_t sb = v->ndim == 2 && v->shape[0] > 1 ? v->stride[0] : 0;
-  int64_t sc = v->stride[v->ndim - 1];
-  if ((batch - 1) * sb + (channels - 1) * sc >= (int64_t) UINT32_MAX / 2)
-    {
-      ae_set_error (error, AE_ERROR_INVALID, "%s: the strides of \"%s\" are too large.", op, v->name);
-      return false;
-    }
-  *stride_b = (uint32_t) sb;
-  *stride_c = (uint32_t) sc;
-  return true;
-}
-
 /* out has x's dtype, or x is f32 and out f16/bf16. */
 static const char *
 row_variant (const char *op, const ae_tensor *out, const ae_tensor *x, ae_error *error)
@@ -251,10 +203,10 @@ row_norm (ae_stream *s, const row_norm_args *a, ae_error *error)
                         ae_tensor_describe (x, dx, sizeof dx));
           return false;
         }
-      if (!check_batch_rows (a->op, a->scale, x->shape[0], cols, x->dtype, &push.scale_stride_b, &push.scale_stride_c,
-                             error)
-          || !check_batch_rows (a->op, a->shift, x->shape[0], cols, x->dtype, &push.shift_stride_b,
-                                &push.shift_stride_c, error))
+      if (!ae_check_batch_rows (a->op, a->scale, x->shape[0], cols, x->dtype, &push.scale_stride_b,
+                                &push.scale_stride_c, error)
+          || !ae_check_batch_rows (a->op, a->shift, x->shape[0], cols, x->dtype, &push.shift_stride_b,
+                                   &push.shift_stride_c, error))
         return false;
       push.rows_per_batch = (uint32_t) x->shape[1];
       push.flags |= FLAG_MODULATE;
@@ -358,7 +310,7 @@ ae_op_softmax (ae_stream *s, ae_tensor *out, const ae_tensor *x, ae_error *error
       ae_set_error (error, AE_ERROR_INVALID, "%s: rows of \"%s\" are too long.", op, x->name);
       return false;
     }
-  snprintf (shader, sizeof shader, "softmax_%s", dtype_suffix (x->dtype));
+  snprintf (shader, sizeof shader, "softmax_%s", ae_float_suffix (x->dtype));
   uint32_t workgroup = workgroup_size (s);
   int64_t chunk = rows_per_dispatch (ctx, cols, ae_dtype_size (x->dtype));
   for (int64_t start = 0; start < rows; start += chunk)
@@ -514,7 +466,7 @@ group_stats (ae_stream *s, ae_tensor *workspace, const ae_tensor *x, const ae_gr
   int64_t step = channels_per_dispatch (ctx, g, ae_dtype_size (x->dtype));
   char shader[48];
 
-  snprintf (shader, sizeof shader, "norm_group_stats_%s", dtype_suffix (x->dtype));
+  snprintf (shader, sizeof shader, "norm_group_stats_%s", ae_float_suffix (x->dtype));
   for (int64_t start = 0; start < total; start += step)
     {
       int64_t count = AE_MIN (step, total - start);
@@ -607,7 +559,7 @@ ae_op_group_norm (ae_stream *s, ae_tensor *out, const ae_tensor *x, const ae_ten
   int64_t per_channel = g.frames * g.pixels;
   int64_t total = g.batch * g.channels;
   int64_t step = channels_per_dispatch (ctx, &g, ae_dtype_size (x->dtype));
-  snprintf (shader, sizeof shader, "norm_group_apply_%s", dtype_suffix (x->dtype));
+  snprintf (shader, sizeof shader, "norm_group_apply_%s", ae_float_suffix (x->dtype));
   for (int64_t start = 0; start < total; start += step)
     {
       int64_t count = AE_MIN (step, total - start);
