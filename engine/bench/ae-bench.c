@@ -58,6 +58,15 @@ ae_bench_context (ae_bench *b)
   return b->ctx;
 }
 
+void
+ae_bench_shape_text (char *buf, size_t size, int ndim, const int64_t *shape)
+{
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int k = 0; k < ndim && used < size; k++)
+    used += (size_t) snprintf (buf + used, size - used, k ? "x%lld" : "%lld", (long long) shape[k]);
+}
+
 bool
 ae_bench_quick (const ae_bench *b)
 {

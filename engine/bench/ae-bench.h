@@ -37,6 +37,8 @@ typedef struct
 bool ae_bench_time (ae_bench *b, const ae_bench_case *c, ae_error *error);
 
 ae_context *ae_bench_context (ae_bench *b);
+/* "2x24x16384x96" into buf. */
+void ae_bench_shape_text (char *buf, size_t size, int ndim, const int64_t *shape);
 /* True for --quick: small shapes and short timings (the CI smoke test). */
 bool ae_bench_quick (const ae_bench *b);
 /* True when the family's cases should run (--only FAMILY filters). */

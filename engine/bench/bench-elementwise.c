@@ -70,15 +70,6 @@ free_state (elementwise_state *e)
   memset (e, 0, sizeof *e);
 }
 
-static void
-shape_text (char *buf, size_t size, int ndim, const int64_t *shape)
-{
-  size_t used = 0;
-  buf[0] = '\0';
-  for (int k = 0; k < ndim && used < size; k++)
-    used += (size_t) snprintf (buf + used, size - used, k ? "x%lld" : "%lld", (long long) shape[k]);
-}
-
 /* One op on a tensor of `shape`; binary ops get a second operand of the same
  * shape, except add, whose b is one row (a bias, as most adds are), and the
  * per-batch ops, which get rows of a [B, 6, C] adaLN table. */
@@ -120,7 +111,7 @@ bench_op (ae_bench *b, elementwise_kind kind, ae_dtype dtype, int ndim, const in
         .state = &e,
       };
       snprintf (op, sizeof op, "%s%s", kind_names[kind], kind == KIND_GATED_RESIDUAL ? " (in place)" : "");
-      shape_text (c.shape, sizeof c.shape, ndim, shape);
+      ae_bench_shape_text (c.shape, sizeof c.shape, ndim, shape);
       ok = ae_bench_time (b, &c, error);
     }
   free_state (&e);

@@ -60,15 +60,6 @@ record_layout (ae_stream *s, void *state, ae_error *error)
 }
 
 static void
-shape_text (char *buf, size_t size, int ndim, const int64_t *shape)
-{
-  size_t used = 0;
-  buf[0] = '\0';
-  for (int k = 0; k < ndim && used < size; k++)
-    used += (size_t) snprintf (buf + used, size - used, k ? "x%lld" : "%lld", (long long) shape[k]);
-}
-
-static void
 free_state (layout_state *l)
 {
   ae_tensor_free (l->out);
@@ -117,7 +108,7 @@ bench_permute (ae_bench *b, const char *label, ae_dtype from, ae_dtype to, int n
       free_state (&l);
       return false;
     }
-  shape_text (text, sizeof text, ndim, shape);
+  ae_bench_shape_text (text, sizeof text, ndim, shape);
   double bytes = (double) ae_tensor_numel (l.in) * (double) (ae_dtype_size (from) + ae_dtype_size (to));
   snprintf (op, sizeof op, "permute %s %s->%s", label, ae_dtype_name (from), ae_dtype_name (to));
   ok = time_case (b, op, to, text, bytes, &l, error);
@@ -163,7 +154,7 @@ bench_rope (ae_bench *b, ae_dtype from, ae_dtype to, int64_t batch, int64_t gt, 
       l.in = NULL;
       l.in = ae_tensor_view (l.out, 0, 4, shape, l.out->stride, NULL, error);
     }
-  shape_text (text, sizeof text, 4, shape);
+  ae_bench_shape_text (text, sizeof text, 4, shape);
   double n = (double) ae_tensor_numel (l.out);
   snprintf (op, sizeof op, "rope_3d %s->%s%s", ae_dtype_name (from), ae_dtype_name (to), from == to ? " in place" : "");
   ok = l.in != NULL && time_case (b, op, to, text, n * (double) (ae_dtype_size (from) + ae_dtype_size (to)), &l, error);
@@ -189,7 +180,7 @@ bench_patch (ae_bench *b, ae_dtype dtype, int64_t t, int64_t h, int64_t w, ae_er
       return false;
     }
   double bytes = 2.0 * (double) ae_tensor_numel (l.in) * (double) ae_dtype_size (dtype);
-  shape_text (text, sizeof text, 5, video);
+  ae_bench_shape_text (text, sizeof text, 5, video);
   ok = time_case (b, "patchify 2x2", dtype, text, bytes, &l, error);
   ae_tensor *swap = l.in;
   l.in = l.out;

@@ -63,15 +63,6 @@ free_state (norm_state *n)
   memset (n, 0, sizeof *n);
 }
 
-static void
-shape_text (char *buf, size_t size, int ndim, const int64_t *shape)
-{
-  size_t used = 0;
-  buf[0] = '\0';
-  for (int k = 0; k < ndim && used < size; k++)
-    used += (size_t) snprintf (buf + used, size - used, k ? "x%lld" : "%lld", (long long) shape[k]);
-}
-
 static bool
 time_case (ae_bench *b, const char *op, ae_dtype dtype, int ndim, const int64_t *shape, norm_state *n, ae_error *error)
 {
@@ -83,7 +74,7 @@ time_case (ae_bench *b, const char *op, ae_dtype dtype, int ndim, const int64_t 
     .record = record_norm,
     .state = n,
   };
-  shape_text (c.shape, sizeof c.shape, ndim, shape);
+  ae_bench_shape_text (c.shape, sizeof c.shape, ndim, shape);
   return ae_bench_time (b, &c, error);
 }
 
