@@ -384,14 +384,14 @@ print_text (ae_bench *b)
   printf ("Measured peaks: fp32 %.1f GFLOP/s, memory %.1f GB/s", b->peak_fp32_gflops, b->peak_gbps);
   if (b->peak_coopmat_gflops > 0)
     printf (", cooperative matrix f16 %.1f GFLOP/s", b->peak_coopmat_gflops);
-  printf ("\n\n%-18s %-6s %-5s %-26s %11s %10s %9s %8s %11s %8s\n", "op", "path", "dtype", "shape", "time", "GFLOP/s",
+  printf ("\n\n%-28s %-6s %-5s %-30s %11s %10s %9s %8s %11s %8s\n", "op", "path", "dtype", "shape", "time", "GFLOP/s",
           "GB/s", "of peak", "OpenBLAS", "ratio");
   for (size_t i = 0; i < b->n_rows; i++)
     {
       bench_row *r = &b->rows[i];
       if (r->error[0] != '\0')
         {
-          printf ("%-18s %-6s %-5s %-26s failed: %s\n", r->op, r->variant, ae_dtype_name (r->dtype), r->shape,
+          printf ("%-28s %-6s %-5s %-30s failed: %s\n", r->op, r->variant, ae_dtype_name (r->dtype), r->shape,
                   r->error);
           continue;
         }
@@ -403,7 +403,7 @@ print_text (ae_bench *b)
           snprintf (blas, sizeof blas, "%.1f", r->openblas_gflops);
           snprintf (ratio, sizeof ratio, "%.2f%%", 100 * r->gflops / r->openblas_gflops);
         }
-      printf ("%-18s %-6s %-5s %-26s %9.3f ms %10.2f %9.2f %8s %11s %8s\n", r->op, r->variant, ae_dtype_name (r->dtype),
+      printf ("%-28s %-6s %-5s %-30s %9.3f ms %10.2f %9.2f %8s %11s %8s\n", r->op, r->variant, ae_dtype_name (r->dtype),
               r->shape, r->seconds * 1e3, r->gflops, r->gbps, frac, blas, ratio);
     }
 }
