@@ -36,6 +36,27 @@ th_context (void)
   return ctx;
 }
 
+ae_context *
+th_context_with_limits (uint64_t binding_range, uint32_t max_workgroups)
+{
+  char value[32];
+
+  if (binding_range != 0)
+    {
+      snprintf (value, sizeof value, "%llu", (unsigned long long) binding_range);
+      setenv ("ALLEGRO_MAX_BINDING_RANGE", value, 1);
+    }
+  if (max_workgroups != 0)
+    {
+      snprintf (value, sizeof value, "%u", max_workgroups);
+      setenv ("ALLEGRO_MAX_WORKGROUPS", value, 1);
+    }
+  ae_context *ctx = th_context ();
+  unsetenv ("ALLEGRO_MAX_BINDING_RANGE");
+  unsetenv ("ALLEGRO_MAX_WORKGROUPS");
+  return ctx;
+}
+
 static uint64_t
 splitmix (uint64_t *state)
 {

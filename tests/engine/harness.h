@@ -19,6 +19,12 @@
  * to stderr.  Exits 77 with the reason when no Vulkan device exists. */
 ae_context *th_context (void);
 
+/* A context whose bindings span at most `binding_range` bytes and whose grids
+ * fold at `max_workgroups` per axis (ALLEGRO_MAX_BINDING_RANGE and
+ * ALLEGRO_MAX_WORKGROUPS), so split paths run on every device; 0 keeps the
+ * device's own limit. */
+ae_context *th_context_with_limits (uint64_t binding_range, uint32_t max_workgroups);
+
 /* Deterministic uniform numbers in [lo, hi) (splitmix64). */
 void th_fill_uniform (float *x, size_t n, uint64_t seed, float lo, float hi);
 /* Rounds each value through the storage type. */

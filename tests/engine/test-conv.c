@@ -297,11 +297,7 @@ check_upsample (ae_context *ctx, ae_dtype dtype, int ndim, const int64_t *shape)
 static void
 check_splits (void)
 {
-  setenv ("ALLEGRO_MAX_BINDING_RANGE", "4096", 1);
-  setenv ("ALLEGRO_MAX_WORKGROUPS", "7", 1);
-  ae_context *ctx = th_context ();
-  unsetenv ("ALLEGRO_MAX_BINDING_RANGE");
-  unsetenv ("ALLEGRO_MAX_WORKGROUPS");
+  ae_context *ctx = th_context_with_limits (4096, 7);
   double worst[AE_N_PATHS] = { 0 };
 
   for (size_t i = 0; i < AE_N_ELEMENTS (split_cases); i++)

@@ -265,11 +265,7 @@ check_bad_inputs (ae_context *ctx)
 static void
 check_split (void)
 {
-  setenv ("ALLEGRO_MAX_BINDING_RANGE", "4096", 1);
-  setenv ("ALLEGRO_MAX_WORKGROUPS", "16", 1);
-  ae_context *ctx = th_context ();
-  unsetenv ("ALLEGRO_MAX_BINDING_RANGE");
-  unsetenv ("ALLEGRO_MAX_WORKGROUPS");
+  ae_context *ctx = th_context_with_limits (4096, 16);
   th_expect (ae_context_max_binding_range (ctx) == 4096, "binding range faked to 4 KiB");
   check_unary (ctx, AE_PATH_LVP, AE_F32, GELU, 10007, false);
   check_unary (ctx, AE_PATH_LVP, AE_BF16, GATED_GELU, 10007, false);

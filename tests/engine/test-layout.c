@@ -926,11 +926,7 @@ check_splits (void)
   ae_error error = { 0 };
 
   /* 4096 bytes per binding and 5 workgroups per axis. */
-  setenv ("ALLEGRO_MAX_BINDING_RANGE", "4096", 1);
-  setenv ("ALLEGRO_MAX_WORKGROUPS", "5", 1);
-  ae_context *small = th_context ();
-  unsetenv ("ALLEGRO_MAX_BINDING_RANGE");
-  unsetenv ("ALLEGRO_MAX_WORKGROUPS");
+  ae_context *small = th_context_with_limits (4096, 5);
   ae_context *saved = ctx;
   ctx = small;
   th_expect (ae_context_max_binding_range (ctx) == 4096, "binding range lowered to 4096 bytes");

@@ -224,11 +224,7 @@ check_path (ae_context *ctx, ae_path path)
 static void
 check_split (void)
 {
-  setenv ("ALLEGRO_MAX_BINDING_RANGE", "65536", 1);
-  setenv ("ALLEGRO_MAX_WORKGROUPS", "16", 1);
-  ae_context *ctx = th_context ();
-  unsetenv ("ALLEGRO_MAX_BINDING_RANGE");
-  unsetenv ("ALLEGRO_MAX_WORKGROUPS");
+  ae_context *ctx = th_context_with_limits (65536, 16);
   ae_error error = { 0 };
 
   for (int p = 0; p < AE_N_PATHS; p++)

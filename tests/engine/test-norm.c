@@ -410,11 +410,7 @@ check_bad_inputs (ae_context *ctx)
 static void
 check_split (void)
 {
-  setenv ("ALLEGRO_MAX_BINDING_RANGE", "65536", 1);
-  setenv ("ALLEGRO_MAX_WORKGROUPS", "16", 1);
-  ae_context *ctx = th_context ();
-  unsetenv ("ALLEGRO_MAX_BINDING_RANGE");
-  unsetenv ("ALLEGRO_MAX_WORKGROUPS");
+  ae_context *ctx = th_context_with_limits (65536, 16);
   th_expect (ae_context_max_binding_range (ctx) == 65536, "binding range faked to 64 KiB");
 
   ae_error error = { 0 };

@@ -212,11 +212,7 @@ static void
 test_split_dispatches (void)
 {
   ae_error error = { 0 };
-  setenv ("ALLEGRO_MAX_BINDING_RANGE", "4096", 1);
-  setenv ("ALLEGRO_MAX_WORKGROUPS", "3", 1);
-  ae_context *ctx = th_context ();
-  unsetenv ("ALLEGRO_MAX_BINDING_RANGE");
-  unsetenv ("ALLEGRO_MAX_WORKGROUPS");
+  ae_context *ctx = th_context_with_limits (4096, 3);
 
   int64_t rows = 771, nb = 13, n = rows * nb;
   int64_t shape[2] = { rows, nb };
