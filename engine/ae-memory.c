@@ -354,6 +354,7 @@ ae_transfer_init (ae_context *ctx, ae_error *error)
     .queueFamilyIndex = ctx->queue_family,
   };
   AE_VK (error, ctx->vk.vkCreateCommandPool (ctx->device, &pool_info, NULL, &ctx->transfer_pool));
+  ae_context_name_object (ctx, VK_OBJECT_TYPE_COMMAND_POOL, (uint64_t) ctx->transfer_pool, "transfer command pool");
   VkCommandBufferAllocateInfo cmd_info = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
     .commandPool = ctx->transfer_pool,
