@@ -509,8 +509,6 @@ create_device (ae_context *ctx, ae_error *error)
   if (!info->push_descriptor)
     vk->vkCmdPushDescriptorSetKHR = NULL;
   vk->vkGetDeviceQueue (ctx->device, ctx->queue_family, 0, &ctx->queue);
-  ae_context_name_object (ctx, VK_OBJECT_TYPE_INSTANCE, (uint64_t) (uintptr_t) ctx->instance, "allegro instance");
-  ae_context_name_object (ctx, VK_OBJECT_TYPE_PHYSICAL_DEVICE, (uint64_t) (uintptr_t) ctx->physical, info->name);
   ae_context_name_object (ctx, VK_OBJECT_TYPE_DEVICE, (uint64_t) (uintptr_t) ctx->device, "allegro device");
   ae_context_name_object (ctx, VK_OBJECT_TYPE_QUEUE, (uint64_t) (uintptr_t) ctx->queue, "allegro compute queue");
   ok = true;
