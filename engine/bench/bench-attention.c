@@ -144,7 +144,9 @@ ae_bench_attention (ae_bench *b, ae_error *error)
 
   if (!ae_bench_wants (b, "attention"))
     return true;
-  if (ae_path_supported (ctx, AE_PATH_NV_CM))
+  /* On the nv_cm path attention runs the tiled kernel unless the (known
+   * faulty) tensor-core one is asked for: a second row would repeat the first. */
+  if (ae_path_supported (ctx, AE_PATH_NV_CM) && getenv ("ALLEGRO_EXPERIMENTAL_ATTENTION_CM") != NULL)
     gpu_paths[1] = "nv_cm";
   const char *const *paths = cpu ? cpu_paths : gpu_paths;
 
