@@ -118,7 +118,9 @@ ae_tensor_free (ae_tensor *t)
 {
   if (t == NULL)
     return;
-  ae_allocation_unref (t->ctx, t->alloc);
+  /* Shape-only tensors (memory plans) have no allocation. */
+  if (t->alloc != NULL)
+    ae_allocation_unref (t->ctx, t->alloc);
   free (t);
 }
 

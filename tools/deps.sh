@@ -17,7 +17,7 @@ packages="
   build-essential meson ninja-build pkg-config python3 clang-format
   glslc spirv-tools glslang-tools
   libvulkan-dev vulkan-tools vulkan-validationlayers mesa-vulkan-drivers
-  libcjson-dev libopenblas-dev
+  libcjson-dev libopenblas-dev libsentencepiece-dev zlib1g-dev
   libgtk-4-dev libadwaita-1-dev
   xvfb xauth dbus
 "

@@ -92,6 +92,9 @@ typedef struct
 } ae_model_folder;
 
 ae_model_folder *ae_model_folder_open (const char *dir, ae_error *error);
+/* The configs alone, without opening any weight file (the three weight
+ * sets are NULL): enough for memory plans of a model not downloaded yet. */
+ae_model_folder *ae_model_folder_open_configs (const char *dir, ae_error *error);
 void ae_model_folder_free (ae_model_folder *folder);
 
 /* Checks that every component's weight set holds exactly the tensors its
