@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "bench/ae-bench.h"
+#include "config.h"
 
 static void
 log_warnings (ae_log_level level, const char *message, void *user_data)
@@ -19,9 +20,17 @@ cli_bench (int argc, char **argv)
   ae_bench_params params = { 0 };
   ae_error error = { 0 };
 
+#if AE_HAVE_GUI
+  if (argc >= 2 && strcmp (argv[1], "media") == 0)
+    return cli_bench_media (argc, argv);
+#endif
   if (argc < 2 || strcmp (argv[1], "ops") != 0)
     {
-      cli_error ("usage: allegro-studio bench ops [--json] [--quick] [--only FAMILY] [--seconds S]");
+      cli_error ("usage: allegro-studio bench ops [--json] [--quick] [--only FAMILY] [--seconds S]"
+#if AE_HAVE_GUI
+                 " | bench media [--json]"
+#endif
+      );
       return 2;
     }
   for (int i = 2; i < argc; i++)

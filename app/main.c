@@ -48,6 +48,10 @@ static const command commands[] = {
     "                      [--guidance F] [--width W --height H] [--frames N] [--fps N] [--dtype auto|f32|f16|bf16]\n"
     "                      [--dry-run [--budget-gb N]]   text to video (PNG frames into a folder, or .mp4)" },
   { "bench", cli_bench, "bench ops [--json]        time every kernel (GFLOP/s, GB/s, fraction of peak)" },
+#if AE_HAVE_GUI
+  { "provenance", cli_provenance, "provenance FILE [--json]  show how a video was made and who cleared it" },
+  { "media", cli_media, "media probe FILE [--json] size, frames, fps, duration and codec of a video" },
+#endif
 };
 
 static void
