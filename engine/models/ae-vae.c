@@ -370,11 +370,13 @@ typedef struct
   bool dry;
   ae_dtype dtype;
   ae_error *error;
-  int64_t capacity; /* elements per slot */
+  int64_t capacity[POOL_SLOTS]; /* elements per slot */
   ae_tensor *slots[POOL_SLOTS];
   bool used[POOL_SLOTS];
   ae_tensor *workspace; /* the group norm's */
-  /* What the dry run learns. */
+  /* What the dry run learns: each slot's largest use (the real run makes
+   * the same choices, so each slot gets exactly what it needs). */
+  int64_t slot_max[POOL_SLOTS];
   int64_t max_elements;
   int max_slots;
   int64_t max_workspace;
@@ -433,13 +435,14 @@ acquire (run *r, act *out, int ndim, const int64_t *shape)
       out->t.ndim = ndim;
       memcpy (out->t.shape, shape, (size_t) ndim * sizeof (int64_t));
       r->max_elements = AE_MAX (r->max_elements, n);
-      r->max_slots = AE_MAX (r->max_slots, in_use + 1);
+      r->slot_max[slot] = AE_MAX (r->slot_max[slot], n);
+      r->max_slots = AE_MAX (r->max_slots, slot + 1);
       return true;
     }
-  if (n > r->capacity || r->slots[slot] == NULL)
+  if (r->slots[slot] == NULL || n > r->capacity[slot])
     {
       ae_set_error (r->error, AE_ERROR_INVALID, "VAE: an activation of %lld elements outgrows the pool's %lld.",
-                    (long long) n, (long long) r->capacity);
+                    (long long) n, (long long) r->capacity[slot]);
       return false;
     }
   out->t = ae_reshape (r->slots[slot], ndim, shape);
@@ -798,10 +801,11 @@ run_core (ae_vae *vae, ae_stream *s, const coder *cd, ae_tensor *output, const a
       return false;
     }
 
-  run r = { .s = s, .dtype = vae->dtype, .error = error, .capacity = dry.max_elements };
+  run r = { .s = s, .dtype = vae->dtype, .error = error };
   for (int i = 0; i < dry.max_slots; i++)
     {
-      r.slots[i] = ae_stream_scratch (s, vae->dtype, 1, (int64_t[]){ dry.max_elements }, "vae.activation", error);
+      r.capacity[i] = AE_MAX (dry.slot_max[i], 1);
+      r.slots[i] = ae_stream_scratch (s, vae->dtype, 1, (int64_t[]){ r.capacity[i] }, "vae.activation", error);
       TRY (r.slots[i] != NULL);
     }
   r.workspace
@@ -1154,6 +1158,9 @@ ae_vae_decode_workspace_bytes (const ae_vae *vae, int64_t t, int64_t h, int64_t 
   const uint64_t out_video = (uint64_t) vae->config.out_channels * t * scale_t * h * 8 * w * 8 * 4;
   const uint64_t tile_out
       = (uint64_t) vae->config.out_channels * tile_size[0] * scale_t * tile_size[1] * 8 * tile_size[2] * 8 * 4;
-  return (uint64_t) dry.max_slots * dry.max_elements * es + (uint64_t) dry.max_workspace * 4 + out_video + tile_out * 4
+  int64_t pool = 0;
+  for (int i = 0; i < dry.max_slots; i++)
+    pool += dry.slot_max[i];
+  return (uint64_t) pool * es + (uint64_t) dry.max_workspace * 4 + out_video + tile_out * 4
          + (uint64_t) vae->config.latent_channels * t * h * w * 4 * 3;
 }
