@@ -18,6 +18,7 @@ packages="
   glslc spirv-tools glslang-tools
   libvulkan-dev vulkan-tools vulkan-validationlayers mesa-vulkan-drivers
   libcjson-dev libopenblas-dev libsentencepiece-dev zlib1g-dev
+  clang libclang-rt-14-dev
   libcjson-dev libopenblas-dev
   libavcodec-dev libavformat-dev libswscale-dev libavutil-dev ffmpeg
   libgtk-4-dev libadwaita-1-dev

@@ -8,16 +8,13 @@
  *
  * The only C++ file of the engine: every exception stops at the C boundary.
  */
-#include <atomic>
-using std::atomic_int; /* ae-engine.h names it in a prototype */
-
 extern "C"
 {
 #include "ae-tokenizer.h"
 #include "ae-text.h"
+}
 
 #include <cjson/cJSON.h>
-}
 
 #include <algorithm>
 #include <cmath>

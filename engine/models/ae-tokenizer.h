@@ -6,7 +6,13 @@
  */
 #pragma once
 
+/* C++ (the tokenizer's wrapper, which includes this inside extern "C") needs
+ * only the error type, and ae-engine.h's C11 atomics do not compile there. */
+#ifdef __cplusplus
+#include "ae-common.h"
+#else
 #include "ae-engine.h"
+#endif
 
 typedef struct ae_tokenizer ae_tokenizer;
 
