@@ -23,6 +23,8 @@ cli_bench (int argc, char **argv)
 #if AE_HAVE_GUI
   if (argc >= 2 && strcmp (argv[1], "media") == 0)
     return cli_bench_media (argc, argv);
+  if (argc >= 2 && strcmp (argv[1], "library") == 0)
+    return cli_bench_library (argc - 1, argv + 1);
 #endif
   if (argc < 2 || strcmp (argv[1], "ops") != 0)
     {

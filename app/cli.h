@@ -14,6 +14,27 @@ int cli_provenance (int argc, char **argv);
 int cli_media (int argc, char **argv);
 int cli_bench_media (int argc, char **argv);
 
+/* The project library (cli-library.c; built with the GUI only). */
+int cli_library_init (int argc, char **argv);
+int cli_library_member (int argc, char **argv);
+int cli_library_project (int argc, char **argv);
+int cli_library_import (int argc, char **argv);
+int cli_library_takes (int argc, char **argv);
+int cli_library_show (int argc, char **argv);
+int cli_library_review (int argc, char **argv);
+int cli_library_clear (int argc, char **argv);
+int cli_library_rate (int argc, char **argv);
+int cli_library_shortlist (int argc, char **argv);
+int cli_library_tag (int argc, char **argv);
+int cli_library_audit (int argc, char **argv);
+int cli_library_check (int argc, char **argv);
+/* `bench library [--takes N] [--dir DIR] [--json]` (cli-bench-library.c). */
+int cli_bench_library (int argc, char **argv);
+
+/* The folder given with the global option --library DIR, before the
+ * subcommand; NULL for the default library ($XDG_DATA_HOME/allegro-studio). */
+extern const char *cli_library_dir;
+
 /* Prints "allegro-studio: <message>" to stderr. */
 void cli_error (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 /* True when argv holds the flag. */

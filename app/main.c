@@ -8,6 +8,8 @@
 #include "cli.h"
 #include "config.h"
 
+const char *cli_library_dir = NULL;
+
 #if AE_HAVE_GUI
 #include "studio-application.h"
 #endif
@@ -51,6 +53,22 @@ static const command commands[] = {
 #if AE_HAVE_GUI
   { "provenance", cli_provenance, "provenance FILE [--json]  show how a video was made and who cleared it" },
   { "media", cli_media, "media probe FILE [--json] size, frames, fps, duration and codec of a video" },
+  { "bench", cli_bench, "bench library [--takes N] build a library of N takes, time listing and search" },
+  { "init", cli_library_init, "[--library DIR] init --admin NAME" },
+  { "member", cli_library_member, "[--library DIR] member add|role NAME --role ROLE --as ADMIN | list [--json]" },
+  { "project", cli_library_project, "[--library DIR] project add NAME [--brief TEXT] --as MEMBER | list [--json]" },
+  { "import", cli_library_import,
+    "[--library DIR] import PROJECT FILE --as MEMBER [--title T] [--source T] [--licence T]" },
+  { "takes", cli_library_takes, "[--library DIR] takes [--project NAME] [--status STATUS] [--search TEXT] [--json]" },
+  { "show", cli_library_show, "[--library DIR] show TAKE [--json]" },
+  { "review", cli_library_review,
+    "[--library DIR] review TAKE --decision DECISION --as MEMBER [--note T] [--frame N]" },
+  { "clear", cli_library_clear, "[--library DIR] clear TAKE likeness|trademarks|licences|disclosure --as MEMBER" },
+  { "rate", cli_library_rate, "[--library DIR] rate TAKE 1..5 --as MEMBER" },
+  { "shortlist", cli_library_shortlist, "[--library DIR] shortlist TAKE --as MEMBER [--remove]" },
+  { "tag", cli_library_tag, "[--library DIR] tag TAKE WORD --as MEMBER" },
+  { "audit", cli_library_audit, "[--library DIR] audit [--json] | audit verify" },
+  { "check", cli_library_check, "[--library DIR] check          integrity, audit chain and media" },
 #endif
 };
 
@@ -66,6 +84,25 @@ usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  /* The global option --library DIR comes before the subcommand. */
+  while (argc >= 2 && (strcmp (argv[1], "--library") == 0 || strncmp (argv[1], "--library=", 10) == 0))
+    {
+#if AE_HAVE_GUI
+      int used = argv[1][9] == '=' ? 1 : 2;
+      if (used == 2 && argc < 3)
+        {
+          cli_error ("--library needs a folder: allegro-studio --library DIR COMMAND ...");
+          return 2;
+        }
+      cli_library_dir = used == 2 ? argv[2] : argv[1] + 10;
+      argv[used] = argv[0];
+      argc -= used;
+      argv += used;
+#else
+      cli_error ("this build has no project library (built with -Dengine_only=true)");
+      return 2;
+#endif
+    }
   if (argc < 2)
     {
 #if AE_HAVE_GUI

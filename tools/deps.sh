@@ -17,9 +17,8 @@ packages="
   build-essential meson ninja-build pkg-config python3 clang-format
   glslc spirv-tools glslang-tools
   libvulkan-dev vulkan-tools vulkan-validationlayers mesa-vulkan-drivers
-  libcjson-dev libopenblas-dev libsentencepiece-dev zlib1g-dev
+  libcjson-dev libopenblas-dev libsentencepiece-dev zlib1g-dev libsqlite3-dev
   clang libclang-rt-14-dev
-  libcjson-dev libopenblas-dev
   libavcodec-dev libavformat-dev libswscale-dev libavutil-dev ffmpeg
   libgtk-4-dev libadwaita-1-dev
   xvfb xauth dbus
