@@ -106,7 +106,7 @@ main (int argc, char **argv)
   if (argc < 2)
     {
 #if AE_HAVE_GUI
-      return studio_application_run (argc, argv);
+      return studio_application_run (argc, argv, cli_library_dir);
 #else
       cli_error ("this build has no graphical interface (built with -Dengine_only=true); "
                  "give a subcommand, e.g. 'allegro-studio devices'.");
@@ -130,7 +130,7 @@ main (int argc, char **argv)
 #if AE_HAVE_GUI
   /* GApplication's own options (--gapplication-service and the like). */
   if (argv[1][0] == '-')
-    return studio_application_run (argc, argv);
+    return studio_application_run (argc, argv, cli_library_dir);
 #endif
   cli_error ("unknown command \"%s\"", argv[1]);
   usage (stderr);

@@ -61,7 +61,7 @@ main (int argc, char **argv)
 
   gtk_init ();
   adw_init ();
-  StudioWindow *window = studio_window_new (NULL);
+  StudioWindow *window = studio_window_new (NULL, NULL);
   gtk_window_present (GTK_WINDOW (window));
   gtk_test_widget_wait_for_draw (GTK_WIDGET (window));
   /* A few more frames so the header bar and status page have laid out. */
