@@ -433,7 +433,7 @@ case_vae (checker *c, vae_case which, ae_error *error)
     goto out;
   if (which == VAE_DECODE_TILED || which == VAE_ENCODE_TILED)
     {
-      ae_vae_tiling tiling;
+      ae_vae_tiling tiling = { 0 };
       if (readme_tiling (c, &tiling))
         ae_vae_set_tiling (vae, &tiling);
     }
@@ -682,7 +682,7 @@ case_pipeline (checker *c, ae_error *error)
       = { .t5_dtype = c->dtype, .dit_dtype = c->dtype, .vae_dtype = c->dtype, .keep_loaded = false };
   if ((p = ae_pipeline_new (c->ctx, c->model_dir, &params, error)) == NULL)
     goto out;
-  ae_vae_tiling tiling;
+  ae_vae_tiling tiling = { 0 };
   if (readme_tiling (c, &tiling))
     ae_pipeline_set_vae_tiling (p, &tiling);
   noise_source ns = { .c = c, .error = error };
@@ -836,7 +836,8 @@ cli_check_fixtures (int argc, char **argv)
         }
     }
   closedir (cases);
-  qsort (names, n_names, sizeof *names, compare_names);
+  if (n_names > 1)
+    qsort (names, n_names, sizeof *names, compare_names);
 
   static char model_dir[4096];
   snprintf (model_dir, sizeof model_dir, "%s/model", dir);
