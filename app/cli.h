@@ -28,6 +28,7 @@ int cli_library_shortlist (int argc, char **argv);
 int cli_library_tag (int argc, char **argv);
 int cli_library_audit (int argc, char **argv);
 int cli_library_check (int argc, char **argv);
+int cli_library_export (int argc, char **argv);
 /* `bench library [--takes N] [--dir DIR] [--json]` (cli-bench-library.c). */
 int cli_bench_library (int argc, char **argv);
 

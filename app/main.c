@@ -68,6 +68,8 @@ static const command commands[] = {
   { "shortlist", cli_library_shortlist, "[--library DIR] shortlist TAKE --as MEMBER [--remove]" },
   { "tag", cli_library_tag, "[--library DIR] tag TAKE WORD --as MEMBER" },
   { "audit", cli_library_audit, "[--library DIR] audit [--json] | audit verify" },
+  { "export", cli_library_export,
+    "[--library DIR] export TAKE --out FILE [--format mp4|webm] [--label|--no-label] [--draft] --as MEMBER" },
   { "check", cli_library_check, "[--library DIR] check          integrity, audit chain and media" },
 #endif
 };

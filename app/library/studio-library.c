@@ -2196,9 +2196,11 @@ fail:
   return FALSE;
 }
 
-gboolean
-studio_library_record_export (StudioLibrary *lib, gint64 take_id, const char *actor, const char *path,
-                              const char *format, GError **error)
+/* mode 0: approved takes and drafts (studio_library_record_export); 1: only
+ * approved takes; 2: any take, as a draft export (labelled DRAFT). */
+static gboolean
+record_export (StudioLibrary *lib, gint64 take_id, const char *actor, const char *path, const char *format, int mode,
+               GError **error)
 {
   g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&lib->mutex);
   g_autoptr (StudioTake) take = NULL;
@@ -2210,8 +2212,14 @@ studio_library_record_export (StudioLibrary *lib, gint64 take_id, const char *ac
   take = begin_take_action (lib, take_id, actor, ACT_EXPORT, NULL, error);
   if (take == NULL)
     return FALSE;
-  if (take->review_status != STUDIO_STATUS_APPROVED && take->review_status != STUDIO_STATUS_APPROVED_WITH_CHANGES
-      && take->kind != STUDIO_TAKE_DRAFT)
+  const gboolean approved
+      = take->review_status == STUDIO_STATUS_APPROVED || take->review_status == STUDIO_STATUS_APPROVED_WITH_CHANGES;
+  if (mode == 1 && !approved)
+    return refuse (lib, actor, ACT_EXPORT, take_id, error,
+                   "take %" G_GINT64_FORMAT " is %s, not approved; export it as a draft (with the DRAFT label) or "
+                   "have it approved first",
+                   take_id, studio_review_status_to_string (take->review_status));
+  if (mode == 0 && !approved && take->kind != STUDIO_TAKE_DRAFT)
     return refuse (lib, actor, ACT_EXPORT, take_id, error,
                    "take %" G_GINT64_FORMAT " is a%s %s take whose review status is %s; only approved takes and drafts "
                    "are exported",
@@ -2221,12 +2229,28 @@ studio_library_record_export (StudioLibrary *lib, gint64 take_id, const char *ac
   json_add_string (json, "path", path);
   json_add_string (json, "format", format);
   json_add_string (json, "status", studio_review_status_to_string (take->review_status));
+  if (mode == 2)
+    g_string_append (json, ", \"draft\": true");
   if (!audit (lib, actor, "exported", take_id, json, error))
     {
       studio_library_rollback (lib);
       return FALSE;
     }
   return commit_or_rollback (lib, error);
+}
+
+gboolean
+studio_library_record_export (StudioLibrary *lib, gint64 take_id, const char *actor, const char *path,
+                              const char *format, GError **error)
+{
+  return record_export (lib, take_id, actor, path, format, 0, error);
+}
+
+gboolean
+studio_library_record_export_full (StudioLibrary *lib, gint64 take_id, const char *actor, const char *path,
+                                   const char *format, gboolean as_draft, GError **error)
+{
+  return record_export (lib, take_id, actor, path, format, as_draft ? 2 : 1, error);
 }
 
 /* The whole check */

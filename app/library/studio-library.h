@@ -386,6 +386,10 @@ gboolean studio_library_tag (StudioLibrary *lib, gint64 take_id, const char *act
  * changes) or a draft; the export is recorded in the audit log. */
 gboolean studio_library_record_export (StudioLibrary *lib, gint64 take_id, const char *actor, const char *path,
                                        const char *format, GError **error);
+/* The export command's rule: an approved take, or any take when AS_DRAFT
+ * (the export then carries the DRAFT label, and the audit row says so). */
+gboolean studio_library_record_export_full (StudioLibrary *lib, gint64 take_id, const char *actor, const char *path,
+                                            const char *format, gboolean as_draft, GError **error);
 
 /* The audit log, oldest first; rows after AFTER_ID, at most LIMIT (0: all). */
 GPtrArray *studio_library_list_audit (StudioLibrary *lib, gint64 after_id, int limit, GError **error);
