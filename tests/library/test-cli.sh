@@ -7,6 +7,10 @@
 set -u
 bin=$1
 tmp=$(mktemp -d)
+# Footage the import can probe: a few frames of a test pattern, made distinct
+# by a comment tag.
+mkclip () { ffmpeg -v error -f lavfi -i testsrc=size=64x48:rate=15 -frames:v 4 -metadata comment="$2" \
+  -c:v libx264 -pix_fmt yuv420p -y "$1"; }
 trap 'rm -rf "$tmp"' EXIT
 lib=$tmp/lib
 pass=0 fail=0
@@ -45,7 +49,7 @@ run project add "Spring launch" --as alice
 check "project add twice: non-zero exit" "[ $rc -ne 0 ] && echo \"\$err\" | grep -q 'already a project'"
 
 # Importing footage.
-head -c 40000 /dev/urandom > "$tmp/harbour.mp4"
+mkclip "$tmp/harbour.mp4" 40000
 run import "Spring launch" "$tmp/harbour.mp4" --as alice --source "Stock Co" --licence "CC-BY 4.0"
 check "import prints the new take's id" "[ $rc -eq 0 ] && [ \"\$out\" = 1 ]"
 hash=$(sha256sum "$tmp/harbour.mp4" | cut -c1-64)

@@ -8,6 +8,10 @@ set -u
 bin=$1
 writer=$2
 tmp=$(mktemp -d)
+# Footage the import can probe: a few frames of a test pattern, made distinct
+# by a comment tag.
+mkclip () { ffmpeg -v error -f lavfi -i testsrc=size=64x48:rate=15 -frames:v 4 -metadata comment="$2" \
+  -c:v libx264 -pix_fmt yuv420p -y "$1"; }
 trap 'rm -rf "$tmp"' EXIT
 lib=$tmp/lib
 pass=0 fail=0
@@ -19,7 +23,7 @@ n_async=60 n_cli=30
 "$bin" --library "$lib" member add writer --role creative --as root > /dev/null
 "$bin" --library "$lib" member add max --role manager --as root > /dev/null
 "$bin" --library "$lib" project add Crash --as writer > /dev/null
-head -c 1000 /dev/urandom > "$tmp/first.mp4"
+mkclip "$tmp/first.mp4" 1000
 "$bin" --library "$lib" import Crash "$tmp/first.mp4" --as writer > /dev/null
 
 "$writer" "$lib" $n_async --async > "$tmp/writer.out" 2> "$tmp/writer.err" &
@@ -27,7 +31,7 @@ writer_pid=$!
 (
   i=0
   while [ $i -lt $n_cli ]; do
-    head -c 2000 /dev/urandom > "$tmp/cli-$i.mp4"
+    mkclip "$tmp/cli-$i.mp4" "cli-$i"
     "$bin" --library "$lib" import Crash "$tmp/cli-$i.mp4" --as writer > /dev/null 2>> "$tmp/cli.err" || echo "import $i failed" >> "$tmp/cli.fail"
     i=$((i + 1))
   done
