@@ -46,7 +46,7 @@ static const command commands[] = {
   { "check-fixtures", cli_check_fixtures,
     "check-fixtures DIR [--dtype f32|f16|bf16]  run golden fixtures through the engine, report errors" },
   { "generate", cli_generate,
-    "generate --model DIR --prompt TEXT|--prompt-file F --out PATH [--negative-prompt TEXT] [--seed N] [--steps N]\n"
+    "generate [--model DIR] --prompt TEXT|--prompt-file F --out PATH [--negative-prompt TEXT] [--seed N] [--steps N]\n"
     "                      [--guidance F] [--width W --height H] [--frames N] [--fps N] [--dtype auto|f32|f16|bf16]\n"
     "                      [--dry-run [--budget-gb N]]   text to video (PNG frames into a folder, or .mp4)" },
   { "bench", cli_bench, "bench ops [--json]        time every kernel (GFLOP/s, GB/s, fraction of peak)" },
