@@ -16,4 +16,7 @@ if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
   echo "Headless commands work anywhere, e.g.: build/app/allegro-studio devices"
   exit 0
 fi
+# Uninstalled: the GSettings schema compiled in the build folder; the demo
+# model from the source tree; the embedded library in $XDG_DATA_HOME.
+export GSETTINGS_SCHEMA_DIR="$PWD/build/resources"
 exec build/app/allegro-studio
