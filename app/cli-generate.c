@@ -321,8 +321,11 @@ cli_generate (int argc, char **argv)
       cli_error ("generate: %s", error.message);
       goto out;
     }
-  fprintf (stderr, "Text %.1f s, denoising %.1f s, decoding %.1f s\n", video.seconds_text, video.seconds_denoise,
-           video.seconds_decode);
+  ae_memory_stats mem;
+  ae_context_memory_stats (ctx, &mem);
+  fprintf (stderr, "Text %.1f s, denoising %.1f s, decoding %.1f s; peak device memory %.2f GB (planned %.2f GB)\n",
+           video.seconds_text, video.seconds_denoise, video.seconds_decode, (double) mem.peak / 1e9,
+           (double) plan.peak / 1e9);
 
   if (ends_with (out, ".mp4") || ends_with (out, ".webm"))
     {

@@ -9,6 +9,7 @@ int cli_devices (int argc, char **argv);
 int cli_bench (int argc, char **argv);
 int cli_check_fixtures (int argc, char **argv);
 int cli_generate (int argc, char **argv);
+int cli_make_random_model (int argc, char **argv);
 /* The built-in demo model's folder ($ALLEGRO_DEMO_MODEL, installed, or the
  * source tree's), or NULL. */
 const char *cli_demo_model_dir (void);

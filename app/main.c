@@ -49,6 +49,8 @@ static const command commands[] = {
     "generate [--model DIR] --prompt TEXT|--prompt-file F --out PATH [--negative-prompt TEXT] [--seed N] [--steps N]\n"
     "                      [--guidance F] [--width W --height H] [--frames N] [--fps N] [--dtype auto|f32|f16|bf16]\n"
     "                      [--dry-run [--budget-gb N]]   text to video (PNG frames into a folder, or .mp4)" },
+  { "make-random-model", cli_make_random_model,
+    "make-random-model --configs DIR --out DIR  a model folder of seeded random weights (for tests at full size)" },
   { "bench", cli_bench, "bench ops [--json]        time every kernel (GFLOP/s, GB/s, fraction of peak)" },
 #if AE_HAVE_GUI
   { "provenance", cli_provenance, "provenance FILE [--json]  show how a video was made and who cleared it" },

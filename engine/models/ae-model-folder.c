@@ -637,6 +637,10 @@ typedef struct
 {
   ae_weights *weights;
   ae_error *error;
+  /* Listing instead of checking (ae_model_folder_list_tensors). */
+  ae_model_tensor_func list;
+  const char *component;
+  void *user_data;
 } expect;
 
 /* Takes the tensor named by the format, of the given shape. */
@@ -651,6 +655,11 @@ want (expect *x, const int64_t *shape, int ndim, const char *format, ...)
   va_start (args, format);
   vsnprintf (name, sizeof name, format, args);
   va_end (args);
+  if (x->list != NULL)
+    {
+      x->list (x->component, name, ndim, shape, x->user_data);
+      return true;
+    }
   return ae_weights_take (x->weights, name, ndim, shape, x->error) != NULL;
 }
 
@@ -665,7 +674,7 @@ expect_t5 (expect *x, const ae_t5_config *c)
     return false;
   /* Tied to shared.weight: transformers does not store it, but a file that
    * does must hold the same shape. */
-  if (ae_weights_find (x->weights, "encoder.embed_tokens.weight") != NULL
+  if (x->weights != NULL && ae_weights_find (x->weights, "encoder.embed_tokens.weight") != NULL
       && !want (x, SHAPE (c->vocab_size, d), "encoder.embed_tokens.weight"))
     return false;
   for (int64_t i = 0; i < c->num_layers; i++)
@@ -910,6 +919,17 @@ expect_vae (expect *x, const ae_vae_config *c)
          && expect_conv2d (x, c->out_channels, rev[n - 1], 3, "decoder.conv_out")
          && expect_conv2d (x, 2 * latent, 2 * latent, 1, "quant_conv")
          && expect_conv2d (x, latent, latent, 1, "post_quant_conv");
+}
+
+void
+ae_model_folder_list_tensors (const ae_model_folder *folder, ae_model_tensor_func func, void *user_data)
+{
+  expect t5 = { .list = func, .component = "text_encoder", .user_data = user_data };
+  expect dit = { .list = func, .component = "transformer", .user_data = user_data };
+  expect vae = { .list = func, .component = "vae", .user_data = user_data };
+  expect_t5 (&t5, &folder->t5);
+  expect_dit (&dit, &folder->dit);
+  expect_vae (&vae, &folder->vae);
 }
 
 bool

@@ -102,3 +102,10 @@ void ae_model_folder_free (ae_model_folder *folder);
  * config): the first missing, mis-shaped or unexpected tensor fails with its
  * name, file, and expected and found shapes.  Works on the host only. */
 bool ae_model_folder_check_tensors (ae_model_folder *folder, ae_error *error);
+
+/* Every tensor the configs imply, in checkpoint order, component by
+ * component ("text_encoder", "transformer", "vae"): what
+ * ae_model_folder_check_tensors expects, for tools that write checkpoints. */
+typedef void (*ae_model_tensor_func) (const char *component, const char *name, int ndim, const int64_t *shape,
+                                      void *user_data);
+void ae_model_folder_list_tensors (const ae_model_folder *folder, ae_model_tensor_func func, void *user_data);
