@@ -948,6 +948,16 @@ studio_render_queue_move (StudioRenderQueue *self, StudioRenderJob *job, guint p
   return found;
 }
 
+int
+studio_render_queue_get_waiting_position (StudioRenderQueue *self, StudioRenderJob *job)
+{
+  int position;
+  g_mutex_lock (&self->lock);
+  position = g_queue_index (&self->waiting, job);
+  g_mutex_unlock (&self->lock);
+  return position;
+}
+
 gboolean
 studio_render_queue_is_busy (StudioRenderQueue *self)
 {

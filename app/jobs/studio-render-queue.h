@@ -64,6 +64,9 @@ StudioRenderJob *studio_render_queue_resume (StudioRenderQueue *self, gint64 tak
 void studio_render_queue_cancel (StudioRenderQueue *self, StudioRenderJob *job);
 /* Moves a waiting job to POSITION among the waiting jobs (0: next). */
 gboolean studio_render_queue_move (StudioRenderQueue *self, StudioRenderJob *job, guint position);
+/* JOB's place among the waiting jobs (0: next), or -1 when it is not
+ * waiting (running, finished, or not in this queue). */
+int studio_render_queue_get_waiting_position (StudioRenderQueue *self, StudioRenderJob *job);
 /* TRUE while a job runs or waits. */
 gboolean studio_render_queue_is_busy (StudioRenderQueue *self);
 
