@@ -22,6 +22,8 @@ packages="
   libavcodec-dev libavformat-dev libswscale-dev libavutil-dev ffmpeg
   libgtk-4-dev libadwaita-1-dev
   xvfb xauth dbus
+  libgtk-4-bin desktop-file-utils appstream
+  debhelper dpkg-dev fakeroot
 "
 
 sources=/etc/apt/sources.list.d/debian.sources

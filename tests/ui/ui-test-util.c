@@ -284,3 +284,95 @@ ui_make_done_take (StudioLibrary *lib, StudioTakeKind kind, gint64 parent_id, co
     return 0;
   return id;
 }
+
+/* ---- helpers of the preferences and window tests ---- */
+
+static guchar *
+download (GdkTexture *texture, int *width, int *height)
+{
+  *width = gdk_texture_get_width (texture);
+  *height = gdk_texture_get_height (texture);
+  guchar *pixels = g_malloc ((gsize) *width * *height * 4);
+  gdk_texture_download (texture, pixels, (gsize) *width * 4);
+  return pixels;
+}
+
+void
+ui_drain (void)
+{
+  while (g_main_context_pending (NULL))
+    g_main_context_iteration (NULL, FALSE);
+}
+
+gboolean
+ui_wait_until (gboolean (*done) (gpointer data), gpointer data, double seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return done (data);
+      /* Blocks until something happens, or at most a few ms (async results
+       * arrive from other threads through the main context). */
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (2000);
+    }
+  return TRUE;
+}
+
+double
+ui_mean_luminance (GdkTexture *texture)
+{
+  int width, height;
+  g_autofree guchar *pixels = download (texture, &width, &height);
+  double sum = 0;
+
+  /* GDK_MEMORY_DEFAULT is B8G8R8A8 (premultiplied). */
+  for (int i = 0; i < width * height; i++)
+    sum += 0.0722 * pixels[4 * i] + 0.7152 * pixels[4 * i + 1] + 0.2126 * pixels[4 * i + 2];
+  return width * height > 0 ? sum / (width * height) : 0;
+}
+
+GdkTexture *
+ui_save_screenshot_checked (GtkWidget *widget, const char *dir, const char *name, guint min_colours)
+{
+  GdkTexture *texture = ui_screenshot (widget);
+  g_autofree char *what = g_strdup_printf ("%s renders to a texture", name);
+  ui_check (texture != NULL, "%s", what);
+  if (texture == NULL)
+    return NULL;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  guint colours = ui_count_colours (texture);
+  g_print ("screenshot: %s (%u colours)\n", path, colours);
+  g_autofree char *written = g_strdup_printf ("%s is written", name);
+  ui_check (gdk_texture_save_to_png (texture, path), "%s", written);
+  g_autofree char *blank = g_strdup_printf ("%s is not blank (%u colours, at least %u)", name, colours, min_colours);
+  ui_check (colours >= min_colours, "%s", blank);
+  return texture;
+}
+
+static gboolean
+matches (GtkWidget *widget, GType type, const char *title)
+{
+  if (!g_type_is_a (G_OBJECT_TYPE (widget), type))
+    return FALSE;
+  if (ADW_IS_PREFERENCES_ROW (widget))
+    return g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+  if (GTK_IS_BUTTON (widget))
+    return g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), title) == 0;
+  return FALSE;
+}
+
+GtkWidget *
+ui_find_row (GtkWidget *root, GType type, const char *title)
+{
+  if (matches (root, type, title))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = ui_find_row (child, type, title);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}

@@ -57,4 +57,17 @@ StudioLibrary *ui_make_library (char **dir, GError **error);
 gint64 ui_make_done_take (StudioLibrary *lib, StudioTakeKind kind, gint64 parent_id, const char *title,
                           const char *prompt, const char *video, GError **error);
 
+/* Runs what is pending on the main context, without blocking. */
+void ui_drain (void);
+/* Iterates the main context until DONE (data) or SECONDS pass. */
+gboolean ui_wait_until (gboolean (*done) (gpointer data), gpointer data, double seconds);
+/* Mean luminance (0..255) of a texture (dark mode checks). */
+double ui_mean_luminance (GdkTexture *texture);
+/* Screenshot of WIDGET to DIR/NAME, checked to have at least MIN_COLOURS;
+ * returns the texture (owned by the caller) or NULL. */
+GdkTexture *ui_save_screenshot_checked (GtkWidget *widget, const char *dir, const char *name, guint min_colours);
+/* The first widget of TYPE under ROOT whose title (preferences rows) or
+ * label (buttons) is TITLE. */
+GtkWidget *ui_find_row (GtkWidget *root, GType type, const char *title);
+
 G_END_DECLS
