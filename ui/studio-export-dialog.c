@@ -9,6 +9,8 @@
 
 #include "studio-export-dialog.h"
 
+#include "studio-take-provenance.h"
+
 #include <glib/gstdio.h>
 #include <string.h>
 
@@ -166,55 +168,6 @@ export_job_free (ExportJob *job)
   g_free (job);
 }
 
-static char *
-iso_time (gint64 usec)
-{
-  g_autoptr (GDateTime) when = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
-  return when != NULL ? g_date_time_format_iso8601 (when) : NULL;
-}
-
-/* The provenance record of TAKE: its recipe and who cleared it. */
-static StudioProvenance *
-make_provenance (StudioLibrary *lib, const StudioTake *take)
-{
-  StudioProvenance *prov = studio_provenance_new ();
-  g_autoptr (GPtrArray) members = studio_library_list_members (lib, NULL);
-  const StudioRecipe *r = &take->recipe;
-
-  prov->title = g_strdup (take->title);
-  prov->comment = g_strdup_printf ("AI-generated video from Allegro Studio, project %s.", take->project);
-  prov->take_id = g_strdup_printf ("%" G_GINT64_FORMAT, take->id);
-  prov->review_status = g_strdup (studio_review_status_to_string (take->review_status));
-  prov->model_name = g_strdup (r->model_name);
-  prov->model_hash = g_strdup (r->model_hash);
-  prov->prompt = g_strdup (r->prompt);
-  prov->negative_prompt = g_strdup (r->negative_prompt);
-  prov->seed = (guint64) r->seed;
-  prov->steps = r->steps;
-  prov->guidance = r->guidance;
-  prov->width = r->width;
-  prov->height = r->height;
-  prov->frames = r->frames;
-  prov->fps = r->fps;
-  prov->engine_version
-      = g_strdup (r->engine_version != NULL && r->engine_version[0] != '\0' ? r->engine_version : AE_VERSION);
-  prov->ai_generated = take->kind != STUDIO_TAKE_IMPORTED;
-  for (guint i = 0; take->reviews != NULL && i < take->reviews->len; i++)
-    {
-      const StudioReview *review = take->reviews->pdata[i];
-      const char *role = "legal";
-      g_autofree char *time = iso_time (review->time);
-      for (guint j = 0; members != NULL && j < members->len; j++)
-        {
-          const StudioMember *m = members->pdata[j];
-          if (g_strcmp0 (m->name, review->member) == 0)
-            role = studio_role_to_string (m->role);
-        }
-      studio_provenance_add_approval (prov, review->member, role, studio_decision_to_string (review->decision), time);
-    }
-  return prov;
-}
-
 /* Runs FUNC on CONTEXT's thread, never on the caller's (which
  * g_main_context_invoke would do when the caller can acquire CONTEXT). */
 static void
@@ -291,7 +244,7 @@ export_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel
       return;
     }
   source_path = studio_library_media_path (job->library, take->video);
-  prov = make_provenance (job->library, take);
+  prov = studio_take_provenance (job->library, take);
   if (!studio_media_export_full (source_path, job->out_path, job->format, prov, job->label_ai, job->label_draft,
                                  STUDIO_ENCODER_QUALITY_DEFAULT, on_progress, job, cancellable, &error))
     {

@@ -19,6 +19,7 @@
 #include "studio-encoder.h"
 #include "studio-poster.h"
 #include "studio-provenance.h"
+#include "studio-take-provenance.h"
 
 struct _StudioRenderJob
 {
@@ -500,24 +501,16 @@ media_from_file (StudioRenderQueue *self, const char *path, GError **error)
 static gboolean
 write_video (StudioRenderQueue *self, StudioRenderJob *job, const ae_video *video, const char *path, GError **error)
 {
-  g_autoptr (StudioProvenance) prov = studio_provenance_new ();
-  const StudioRecipe *r = &job->recipe;
-  prov->title = g_strdup (job->title);
-  prov->comment = g_strdup ("AI-generated video (Allegro text-to-video).");
-  prov->take_id = g_strdup_printf ("%" G_GINT64_FORMAT, job->take_id);
-  prov->review_status = g_strdup ("needs review");
-  prov->model_name = g_strdup (r->model_name);
-  prov->model_hash = g_strdup (r->model_hash);
-  prov->prompt = g_strdup (r->prompt);
-  prov->negative_prompt = g_strdup (r->negative_prompt);
-  prov->seed = (guint64) r->seed;
-  prov->steps = r->steps;
-  prov->guidance = r->guidance;
+  g_autoptr (StudioTake) take = studio_library_get_take (self->library, job->take_id, error);
+  if (take == NULL)
+    return FALSE;
+  g_autoptr (StudioProvenance) prov = studio_take_provenance (self->library, take);
+  /* What was rendered (a resumed or cropped take may differ from the ask). */
   prov->width = (int) video->width;
   prov->height = (int) video->height;
   prov->frames = (int) video->frames;
-  prov->fps = r->fps > 0 ? r->fps : 15;
-  prov->engine_version = g_strdup (AE_VERSION);
+  if (prov->fps <= 0)
+    prov->fps = 15;
   g_auto (GStrv) metadata = studio_provenance_to_metadata (prov);
   StudioEncoder *encoder
       = studio_encoder_open (path, (int) video->width, (int) video->height, prov->fps, STUDIO_MEDIA_FORMAT_MP4,

@@ -937,26 +937,39 @@ fail:
   return FALSE;
 }
 
+/* Steps STMT to its end, reading each row with READ into a new array
+ * (FREE_ROW frees its items); resets the statement and clears its
+ * bindings.  NULL with ERROR set (naming WHAT) on failure. */
+static GPtrArray *
+collect_rows (StudioLibrary *lib, sqlite3_stmt *stmt, gpointer (*read) (sqlite3_stmt *stmt), GDestroyNotify free_row,
+              const char *what, GError **error)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_row);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, read (stmt));
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      studio_library_set_sqlite_error (lib, error, rc, what);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
 GPtrArray *
 studio_library_list_members (StudioLibrary *lib, GError **error)
 {
   g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&lib->mutex);
-  g_autoptr (GPtrArray) members = g_ptr_array_new_with_free_func ((GDestroyNotify) studio_member_free);
   sqlite3_stmt *stmt
       = studio_library_prepare (lib, "SELECT id, name, role, created_at FROM members ORDER BY name", error);
-  int rc;
 
   if (stmt == NULL)
     return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (members, read_member (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      studio_library_set_sqlite_error (lib, error, rc, "list the members");
-      return NULL;
-    }
-  return g_steal_pointer (&members);
+  return collect_rows (lib, stmt, (gpointer (*) (sqlite3_stmt *)) read_member, (GDestroyNotify) studio_member_free,
+                       "list the members", error);
 }
 
 /* Projects */
@@ -1126,21 +1139,12 @@ GPtrArray *
 studio_library_list_projects (StudioLibrary *lib, GError **error)
 {
   g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&lib->mutex);
-  g_autoptr (GPtrArray) projects = g_ptr_array_new_with_free_func ((GDestroyNotify) studio_project_free);
   sqlite3_stmt *stmt = studio_library_prepare (lib, PROJECT_QUERY " ORDER BY p.name", error);
-  int rc;
 
   if (stmt == NULL)
     return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (projects, read_project (stmt));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      studio_library_set_sqlite_error (lib, error, rc, "list the projects");
-      return NULL;
-    }
-  return g_steal_pointer (&projects);
+  return collect_rows (lib, stmt, (gpointer (*) (sqlite3_stmt *)) read_project, (GDestroyNotify) studio_project_free,
+                       "list the projects", error);
 }
 
 /* Takes */
@@ -1225,6 +1229,12 @@ read_take (sqlite3_stmt *stmt, gboolean full)
   take->finished_at = sqlite3_column_int64 (stmt, 36);
   take->latent = column_strdup_or_null (stmt, 37);
   return take;
+}
+
+static gpointer
+read_take_summary (sqlite3_stmt *stmt)
+{
+  return read_take (stmt, FALSE);
 }
 
 /* The take's row, inside a transaction or not. */
@@ -1824,13 +1834,11 @@ GPtrArray *
 studio_library_list_takes (StudioLibrary *lib, const StudioTakeQuery *query, GError **error)
 {
   g_autoptr (GRecMutexLocker) locker = g_rec_mutex_locker_new (&lib->mutex);
-  g_autoptr (GPtrArray) takes = g_ptr_array_new_with_free_func ((GDestroyNotify) studio_take_free);
   g_autoptr (GString) sql = g_string_new (TAKE_SUMMARY_QUERY " WHERE 1");
   g_autofree char *match = NULL;
   sqlite3_stmt *stmt;
   gint64 project_id = 0;
   int column = 1;
-  int rc;
   StudioTakeQuery none = { 0 };
 
   if (query == NULL)
@@ -1866,16 +1874,7 @@ studio_library_list_takes (StudioLibrary *lib, const StudioTakeQuery *query, GEr
   if (match != NULL && *match != '\0')
     sqlite3_bind_text (stmt, column++, match, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, column++, query->limit > 0 ? query->limit : -1);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (takes, read_take (stmt, FALSE));
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      studio_library_set_sqlite_error (lib, error, rc, "list takes");
-      return NULL;
-    }
-  return g_steal_pointer (&takes);
+  return collect_rows (lib, stmt, read_take_summary, (GDestroyNotify) studio_take_free, "list takes", error);
 }
 
 /* Reviews and the checklist */
