@@ -100,40 +100,14 @@ static void update_record (StudioReviewPage *self);
 static void
 toast (StudioReviewPage *self, const char *text)
 {
-  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), STUDIO_TYPE_WINDOW);
-  if (window != NULL)
-    studio_window_toast (STUDIO_WINDOW (window), text);
-  else
-    g_message ("%s", text);
+  studio_widget_toast (GTK_WIDGET (self), text);
 }
 
 /* A library error as a sentence that says what to do. */
 static char *
 describe_error (const GError *error)
 {
-  const char *advice = NULL;
-  if (error->domain == STUDIO_LIBRARY_ERROR)
-    switch (error->code)
-      {
-      case STUDIO_LIBRARY_ERROR_REFUSED:
-        advice = "Ask an admin for the legal role if you should review takes.";
-        break;
-      case STUDIO_LIBRARY_ERROR_LOCKED:
-        advice = "The take is approved and locked; a change needs a new take.";
-        break;
-      case STUDIO_LIBRARY_ERROR_BUSY:
-        advice = "Another program is writing to the library; try again in a moment.";
-        break;
-      case STUDIO_LIBRARY_ERROR_CORRUPT:
-        advice = "Restore the library from a backup.";
-        break;
-      case STUDIO_LIBRARY_ERROR_STATE:
-        advice = "Wait until the take has finished rendering.";
-        break;
-      default:
-        break;
-      }
-  return advice != NULL ? g_strdup_printf ("%s. %s", error->message, advice) : g_strdup (error->message);
+  return studio_library_error_text (error, "Ask an admin for the legal role if you should review takes.");
 }
 
 static char *

@@ -40,6 +40,44 @@ studio_window_toast (StudioWindow *self, const char *text)
 }
 
 void
+studio_widget_toast (GtkWidget *widget, const char *text)
+{
+  GtkWidget *window = gtk_widget_get_ancestor (widget, STUDIO_TYPE_WINDOW);
+  if (window != NULL)
+    studio_window_toast (STUDIO_WINDOW (window), text);
+  else
+    g_message ("%s", text);
+}
+
+char *
+studio_library_error_text (const GError *error, const char *refused_advice)
+{
+  const char *advice = NULL;
+  if (error->domain == STUDIO_LIBRARY_ERROR)
+    switch (error->code)
+      {
+      case STUDIO_LIBRARY_ERROR_REFUSED:
+        advice = refused_advice;
+        break;
+      case STUDIO_LIBRARY_ERROR_LOCKED:
+        advice = "The take is approved and locked; a change needs a new take.";
+        break;
+      case STUDIO_LIBRARY_ERROR_BUSY:
+        advice = "Another program is writing to the library; try again in a moment.";
+        break;
+      case STUDIO_LIBRARY_ERROR_CORRUPT:
+        advice = "Restore the library from a backup.";
+        break;
+      case STUDIO_LIBRARY_ERROR_STATE:
+        advice = "Wait until the take has finished rendering.";
+        break;
+      default:
+        break;
+      }
+  return advice != NULL ? g_strdup_printf ("%s. %s", error->message, advice) : g_strdup (error->message);
+}
+
+void
 studio_window_show_view (StudioWindow *self, const char *name)
 {
   adw_view_stack_set_visible_child_name (self->stack, name);

@@ -21,4 +21,12 @@ void studio_window_toast (StudioWindow *self, const char *text);
 void studio_window_show_view (StudioWindow *self, const char *name);
 const char *studio_window_get_view (StudioWindow *self);
 
+/* A toast in the StudioWindow that holds WIDGET (a message in the log when
+ * it is not in one, as in tests of a lone view). */
+void studio_widget_toast (GtkWidget *widget, const char *text);
+
+/* A library error as a sentence that says what to do; REFUSED_ADVICE is
+ * the advice for a refusal (which role to ask an admin for). */
+char *studio_library_error_text (const GError *error, const char *refused_advice);
+
 G_END_DECLS
