@@ -508,7 +508,7 @@ read_tokenizer (const char *dir, ae_model_folder *folder, ae_error *error)
 }
 
 static bool
-read_index (const char *dir, ae_error *error)
+read_index (const char *dir, ae_model_folder *folder, ae_error *error)
 {
   static const char *components[] = { "scheduler", "text_encoder", "tokenizer", "transformer", "vae" };
   char *path;
@@ -536,6 +536,25 @@ read_index (const char *dir, ae_error *error)
                       components[i]);
         ok = false;
       }
+  /* Our own hints (the demo model's): diffusers ignores keys starting with _. */
+  folder->prompt_templates = true;
+  const cJSON *hints = cJSON_GetObjectItemCaseSensitive (root, "_allegro_studio");
+  if (ok && cJSON_IsObject (hints))
+    {
+      const cJSON *item;
+      if (cJSON_IsBool (item = cJSON_GetObjectItemCaseSensitive (hints, "prompt_templates")))
+        folder->prompt_templates = cJSON_IsTrue (item);
+      if (cJSON_IsString (item = cJSON_GetObjectItemCaseSensitive (hints, "negative_prompt")))
+        snprintf (folder->default_negative_prompt, sizeof folder->default_negative_prompt, "%s", item->valuestring);
+      folder->has_default_negative_prompt = cJSON_IsString (item);
+      if (cJSON_IsNumber (item = cJSON_GetObjectItemCaseSensitive (hints, "steps")) && item->valuedouble >= 1
+          && item->valuedouble <= 1000)
+        folder->default_steps = (int64_t) item->valuedouble;
+      if (cJSON_IsNumber (item = cJSON_GetObjectItemCaseSensitive (hints, "guidance_scale")) && item->valuedouble > 0
+          && item->valuedouble < 100)
+        folder->default_guidance = item->valuedouble;
+      folder->demo = cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (hints, "demo"));
+    }
   cJSON_Delete (root);
   free (path);
   return ok;
@@ -572,7 +591,7 @@ open_folder (const char *dir, bool with_weights, ae_error *error)
       ae_set_error (error, AE_ERROR_OUT_OF_MEMORY, "No host memory to open %s.", dir);
       return NULL;
     }
-  if (!read_index (dir, error) || !read_t5 (dir, &folder->t5, error) || !read_dit (dir, &folder->dit, error)
+  if (!read_index (dir, folder, error) || !read_t5 (dir, &folder->t5, error) || !read_dit (dir, &folder->dit, error)
       || !read_vae (dir, &folder->vae, error) || !read_scheduler (dir, &folder->scheduler, error)
       || (with_weights && !read_tokenizer (dir, folder, error)))
     goto fail;

@@ -86,9 +86,16 @@ typedef struct
   ae_scheduler_config scheduler;
   int64_t tokenizer_max_length; /* tokenizer_config.json's model_max_length when sane, else 512 */
   char tokenizer_dir[4096];
-  ae_weights *t5_weights;  /* text_encoder/ */
-  ae_weights *dit_weights; /* transformer/ */
-  ae_weights *vae_weights; /* vae/ */
+  /* model_index.json's "_allegro_studio" hints (the demo model's): */
+  bool prompt_templates; /* apply the reference's templates (true unless told) */
+  bool has_default_negative_prompt;
+  char default_negative_prompt[1024]; /* instead of the reference's */
+  int64_t default_steps;              /* 0: the pipeline's (100) */
+  double default_guidance;            /* 0: the pipeline's (7.5) */
+  bool demo;                          /* the built-in demo model */
+  ae_weights *t5_weights;             /* text_encoder/ */
+  ae_weights *dit_weights;            /* transformer/ */
+  ae_weights *vae_weights;            /* vae/ */
 } ae_model_folder;
 
 ae_model_folder *ae_model_folder_open (const char *dir, ae_error *error);

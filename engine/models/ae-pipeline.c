@@ -196,8 +196,11 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
 {
   const ae_model_folder *f = p->folder;
   const int64_t C = f->dit.in_channels;
-  const int64_t steps = gp->steps > 0 ? gp->steps : 100;
-  const float guidance = gp->guidance_scale > 0 ? gp->guidance_scale : 7.5f;
+  const int64_t steps = gp->steps > 0 ? gp->steps : f->default_steps > 0 ? f->default_steps : 100;
+  const float guidance = gp->guidance_scale > 0    ? gp->guidance_scale
+                         : f->default_guidance > 0 ? (float) f->default_guidance
+                                                   : 7.5f;
+  const bool templates = !gp->raw_prompts && f->prompt_templates;
   const bool cfg = guidance > 1.0f;
   const int64_t batch = cfg ? 2 : 1;
   int64_t frames = gp->frames > 0 ? gp->frames : f->dit.sample_frames * 4;
@@ -248,11 +251,15 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
 
   /* ---- text ---- */
   t0 = now_seconds ();
-  CHECK ((pos = prepare_prompt (gp->prompt, !gp->raw_prompts, error)) != NULL);
+  CHECK ((pos = prepare_prompt (gp->prompt, templates, error)) != NULL);
   if (gp->negative_prompt != NULL)
     CHECK ((neg = prepare_prompt (gp->negative_prompt, false, error)) != NULL);
   else
-    CHECK ((neg = prepare_prompt (gp->raw_prompts ? "" : ae_prompt_default_negative, false, error)) != NULL);
+    CHECK ((neg = prepare_prompt (f->has_default_negative_prompt ? f->default_negative_prompt
+                                  : templates                    ? ae_prompt_default_negative
+                                                                 : "",
+                                  false, error))
+           != NULL);
   ids = calloc ((size_t) (2 * L), sizeof (int32_t));
   mask = calloc ((size_t) (2 * L), sizeof (int32_t));
   /* [negative, positive]: the unconditional half first, as the reference. */

@@ -52,6 +52,14 @@ else
   echo "SKIP mp4 output: built without the media layer (-Dengine_only=true)"
 fi
 
+# Without --model: the built-in demo model (64x64, 16 frames by its config).
+if [ -f "$data/../../resources/demo-model/model_index.json" ]; then
+  ALLEGRO_DEMO_MODEL="$data/../../resources/demo-model" "$bin" generate --prompt "a red circle moving left" \
+    --steps 2 --seed 5 --out "$tmp/demo" > /dev/null 2>&1; rc=$?
+  check "generate without --model renders the demo model's 16 frames of 64x64" \
+    "[ $rc -eq 0 ] && [ \$(ls $tmp/demo/*.png | wc -l) -eq 16 ] && file $tmp/demo/frame-0001.png | grep -q '64 x 64'"
+fi
+
 # A model of seeded random weights from configs alone (what the GPU check of
 # the full-size model uses): it loads and renders.
 "$bin" make-random-model --configs "$model" --out "$tmp/random" > /dev/null 2>&1; rc=$?
