@@ -66,8 +66,10 @@ cli_write_video (const char *path, const ae_video *video, int fps, const char *p
   prov->prompt = g_strdup (prompt);
   prov->negative_prompt = g_strdup (negative != NULL ? negative : "");
   prov->seed = seed;
-  prov->steps = (int) (gp->steps > 0 ? gp->steps : 100);
-  prov->guidance = gp->guidance_scale > 0 ? gp->guidance_scale : 7.5;
+  prov->steps = (int) (gp->steps > 0 ? gp->steps : folder->default_steps > 0 ? folder->default_steps : 100);
+  prov->guidance = gp->guidance_scale > 0         ? gp->guidance_scale
+                   : folder->default_guidance > 0 ? folder->default_guidance
+                                                  : 7.5;
   prov->width = (int) video->width;
   prov->height = (int) video->height;
   prov->frames = (int) video->frames;
