@@ -24,7 +24,9 @@ import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 
-FRAMES, SIZE, STEPS, GUIDANCE = 16, 64, 20, 7.5
+FRAMES, SIZE = 16, 64
+STEPS = int(os.environ.get("DEMO_QUALITY_STEPS", "20"))
+GUIDANCE = float(os.environ.get("DEMO_QUALITY_GUIDANCE", "7.5"))
 
 
 def read_png(path):
