@@ -707,13 +707,11 @@ case_pipeline (checker *c, ae_error *error)
     }
   const int64_t n_latent = numel_of (lat_t);
   const int64_t F = video.frames, H = video.height, W = video.width;
-  uint8_t *planar8 = malloc ((size_t) (F * 3 * H * W));
   int32_t *planar = malloc ((size_t) (F * 3 * H * W) * sizeof (int32_t));
   for (int64_t f = 0; f < F; f++)
     for (int64_t ch = 0; ch < 3; ch++)
       for (int64_t i = 0; i < H * W; i++)
         planar[(f * 3 + ch) * H * W + i] = video.rgb[(f * H * W + i) * 3 + ch];
-  free (planar8);
   ok = compare_int (c, "in.prompt_input_ids", video.prompt_ids, video.text_length, 0, error)
        && compare_int (c, "in.negative_input_ids", video.negative_ids, video.text_length, 0, error)
        && (ae_weights_find (c->data, "mid.final_latents") == NULL

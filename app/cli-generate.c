@@ -19,23 +19,6 @@
 
 static atomic_int interrupted;
 
-const char *
-cli_demo_model_dir (void)
-{
-  static char path[4096];
-  const char *env = getenv ("ALLEGRO_DEMO_MODEL");
-  struct stat st;
-  if (env != NULL && env[0] != '\0')
-    return env;
-  snprintf (path, sizeof path, "%s/allegro-studio/demo-model", STUDIO_DATADIR);
-  if (stat (path, &st) == 0 && S_ISDIR (st.st_mode))
-    return path;
-  snprintf (path, sizeof path, "%s/resources/demo-model", STUDIO_SOURCE_DIR);
-  if (stat (path, &st) == 0 && S_ISDIR (st.st_mode))
-    return path;
-  return NULL;
-}
-
 static void
 on_interrupt (int signal_number)
 {
@@ -196,7 +179,7 @@ cli_generate (int argc, char **argv)
         i++;
     }
   if (model == NULL)
-    model = cli_demo_model_dir ();
+    model = ae_demo_model_dir ();
   if (model == NULL)
     {
       cli_error ("generate: the built-in demo model is not installed; give --model DIR (a folder in the layout "

@@ -10,9 +10,6 @@ int cli_bench (int argc, char **argv);
 int cli_check_fixtures (int argc, char **argv);
 int cli_generate (int argc, char **argv);
 int cli_make_random_model (int argc, char **argv);
-/* The built-in demo model's folder ($ALLEGRO_DEMO_MODEL, installed, or the
- * source tree's), or NULL. */
-const char *cli_demo_model_dir (void);
 /* cli-media.c (built with the GUI only). */
 int cli_provenance (int argc, char **argv);
 int cli_media (int argc, char **argv);

@@ -3,7 +3,7 @@
 
 #include "studio-session.h"
 
-#include "config.h"
+#include "ae-model-folder.h"
 
 struct _StudioSession
 {
@@ -256,17 +256,5 @@ studio_session_library_changed (StudioSession *self)
 const char *
 studio_session_default_model_dir (void)
 {
-  static char *dir;
-  if (dir == NULL)
-    {
-      const char *env = g_getenv ("ALLEGRO_DEMO_MODEL");
-      g_autofree char *installed = g_build_filename (STUDIO_DATADIR, "allegro-studio", "demo-model", NULL);
-      if (env != NULL && env[0] != '\0')
-        dir = g_strdup (env);
-      else if (g_file_test (installed, G_FILE_TEST_IS_DIR))
-        dir = g_steal_pointer (&installed);
-      else
-        dir = g_build_filename (STUDIO_SOURCE_DIR, "resources", "demo-model", NULL);
-    }
-  return dir;
+  return ae_demo_model_dir ();
 }

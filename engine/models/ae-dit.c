@@ -25,14 +25,18 @@ struct ae_dit
   ae_dtype dtype;
   int64_t inner; /* heads x head_dim */
   int64_t ff_inner;
-  ae_tensor *patch_w, *patch_b;       /* [D, C, p, p] viewed as [D, C p p] */
-  ae_tensor *time1_w, *time1_b;       /* 256 -> D */
-  ae_tensor *time2_w, *time2_b;       /* D -> D */
-  ae_tensor *adaln_w, *adaln_b;       /* D -> 6D */
-  ae_tensor *caption1_w, *caption1_b; /* caption_channels -> D */
-  ae_tensor *caption2_w, *caption2_b; /* D -> D */
-  ae_tensor *final_scale_shift;       /* [2, D] */
-  ae_tensor *proj_out_w, *proj_out_b; /* D -> p_t p p C_out */
+  /* Outside the blocks (an array of tensor pointers, freed and counted as one). */
+  struct
+  {
+    ae_tensor *patch_w, *patch_b;       /* [D, C, p, p] viewed as [D, C p p] */
+    ae_tensor *time1_w, *time1_b;       /* 256 -> D */
+    ae_tensor *time2_w, *time2_b;       /* D -> D */
+    ae_tensor *adaln_w, *adaln_b;       /* D -> 6D */
+    ae_tensor *caption1_w, *caption1_b; /* caption_channels -> D */
+    ae_tensor *caption2_w, *caption2_b; /* D -> D */
+    ae_tensor *final_scale_shift;       /* [2, D] */
+    ae_tensor *proj_out_w, *proj_out_b; /* D -> p_t p p C_out */
+  } top;
   dit_block *blocks;
   uint64_t weight_bytes;
 };
@@ -55,12 +59,7 @@ ae_dit_free (ae_dit *dit)
     for (int64_t i = 0; i < dit->config.num_layers; i++)
       free_block (&dit->blocks[i]);
   free (dit->blocks);
-  ae_tensor *top[] = {
-    dit->patch_w,    dit->patch_b,    dit->time1_w,           dit->time1_b,    dit->time2_w,
-    dit->time2_b,    dit->adaln_w,    dit->adaln_b,           dit->caption1_w, dit->caption1_b,
-    dit->caption2_w, dit->caption2_b, dit->final_scale_shift, dit->proj_out_w, dit->proj_out_b,
-  };
-  ae_free_tensors (top, AE_N_ELEMENTS (top));
+  ae_free_tensors ((ae_tensor **) &dit->top, sizeof dit->top / sizeof (ae_tensor *));
   free (dit);
 }
 
@@ -80,16 +79,6 @@ uint64_t
 ae_dit_weight_bytes (const ae_dit *dit)
 {
   return dit->weight_bytes;
-}
-
-static uint64_t
-bytes_of (ae_tensor *const *tensors, size_t n)
-{
-  uint64_t total = 0;
-  for (size_t i = 0; i < n; i++)
-    if (tensors[i] != NULL)
-      total += ae_tensor_nbytes (tensors[i]);
-  return total;
 }
 
 ae_dit *
@@ -121,21 +110,21 @@ ae_dit_load (ae_context *ctx, const ae_dit_config *config, ae_weights *weights, 
   Cc = config->caption_channels;
 
   ae_weight_loader l = { .ctx = ctx, .weights = weights, .dtype = dtype, .error = error };
-  dit->patch_w = ae_load_weight (&l, dtype, 4, (int64_t[]){ D, C, p, p }, "pos_embed.proj.weight");
-  dit->patch_b = ae_load_vector (&l, D, "pos_embed.proj.bias");
-  dit->time1_w = ae_load_matrix (&l, D, TIMESTEP_CHANNELS, "adaln_single.emb.timestep_embedder.linear_1.weight");
-  dit->time1_b = ae_load_vector (&l, D, "adaln_single.emb.timestep_embedder.linear_1.bias");
-  dit->time2_w = ae_load_matrix (&l, D, D, "adaln_single.emb.timestep_embedder.linear_2.weight");
-  dit->time2_b = ae_load_vector (&l, D, "adaln_single.emb.timestep_embedder.linear_2.bias");
-  dit->adaln_w = ae_load_matrix (&l, 6 * D, D, "adaln_single.linear.weight");
-  dit->adaln_b = ae_load_vector (&l, 6 * D, "adaln_single.linear.bias");
-  dit->caption1_w = ae_load_matrix (&l, D, Cc, "caption_projection.linear_1.weight");
-  dit->caption1_b = ae_load_vector (&l, D, "caption_projection.linear_1.bias");
-  dit->caption2_w = ae_load_matrix (&l, D, D, "caption_projection.linear_2.weight");
-  dit->caption2_b = ae_load_vector (&l, D, "caption_projection.linear_2.bias");
-  dit->final_scale_shift = ae_load_matrix (&l, 2, D, "scale_shift_table");
-  dit->proj_out_w = ae_load_matrix (&l, pt * p * p * config->out_channels, D, "proj_out.weight");
-  dit->proj_out_b = ae_load_vector (&l, pt * p * p * config->out_channels, "proj_out.bias");
+  dit->top.patch_w = ae_load_weight (&l, dtype, 4, (int64_t[]){ D, C, p, p }, "pos_embed.proj.weight");
+  dit->top.patch_b = ae_load_vector (&l, D, "pos_embed.proj.bias");
+  dit->top.time1_w = ae_load_matrix (&l, D, TIMESTEP_CHANNELS, "adaln_single.emb.timestep_embedder.linear_1.weight");
+  dit->top.time1_b = ae_load_vector (&l, D, "adaln_single.emb.timestep_embedder.linear_1.bias");
+  dit->top.time2_w = ae_load_matrix (&l, D, D, "adaln_single.emb.timestep_embedder.linear_2.weight");
+  dit->top.time2_b = ae_load_vector (&l, D, "adaln_single.emb.timestep_embedder.linear_2.bias");
+  dit->top.adaln_w = ae_load_matrix (&l, 6 * D, D, "adaln_single.linear.weight");
+  dit->top.adaln_b = ae_load_vector (&l, 6 * D, "adaln_single.linear.bias");
+  dit->top.caption1_w = ae_load_matrix (&l, D, Cc, "caption_projection.linear_1.weight");
+  dit->top.caption1_b = ae_load_vector (&l, D, "caption_projection.linear_1.bias");
+  dit->top.caption2_w = ae_load_matrix (&l, D, D, "caption_projection.linear_2.weight");
+  dit->top.caption2_b = ae_load_vector (&l, D, "caption_projection.linear_2.bias");
+  dit->top.final_scale_shift = ae_load_matrix (&l, 2, D, "scale_shift_table");
+  dit->top.proj_out_w = ae_load_matrix (&l, pt * p * p * config->out_channels, D, "proj_out.weight");
+  dit->top.proj_out_b = ae_load_vector (&l, pt * p * p * config->out_channels, "proj_out.bias");
 
   dit->blocks = calloc ((size_t) config->num_layers, sizeof *dit->blocks);
   for (int64_t i = 0; i < config->num_layers && !l.failed; i++)
@@ -175,14 +164,9 @@ ae_dit_load (ae_context *ctx, const ae_dit_config *config, ae_weights *weights, 
       return NULL;
     }
 
-  ae_tensor *top[] = {
-    dit->patch_w,    dit->patch_b,    dit->time1_w,           dit->time1_b,    dit->time2_w,
-    dit->time2_b,    dit->adaln_w,    dit->adaln_b,           dit->caption1_w, dit->caption1_b,
-    dit->caption2_w, dit->caption2_b, dit->final_scale_shift, dit->proj_out_w, dit->proj_out_b,
-  };
-  dit->weight_bytes = bytes_of (top, AE_N_ELEMENTS (top));
+  dit->weight_bytes = ae_tensors_nbytes ((ae_tensor **) &dit->top, sizeof dit->top / sizeof (ae_tensor *));
   for (int64_t i = 0; i < config->num_layers; i++)
-    dit->weight_bytes += bytes_of ((ae_tensor **) &dit->blocks[i], sizeof (dit_block) / sizeof (ae_tensor *));
+    dit->weight_bytes += ae_tensors_nbytes ((ae_tensor **) &dit->blocks[i], sizeof (dit_block) / sizeof (ae_tensor *));
   return dit;
 }
 
@@ -217,14 +201,6 @@ default_scale (bool set, double value, double fallback)
   return set ? value : fallback;
 }
 
-#define TRY(x)                                                                                                         \
-  do                                                                                                                   \
-    {                                                                                                                  \
-      if (!(x))                                                                                                        \
-        return false;                                                                                                  \
-    }                                                                                                                  \
-  while (0)
-
 static ae_tensor *
 scratch (ae_stream *s, ae_dtype dtype, int ndim, const int64_t *shape, const char *name, ae_error *error)
 {
@@ -237,14 +213,6 @@ table_row (const ae_tensor *table, int64_t k)
 {
   const int64_t B = table->shape[0], rows = table->shape[1], D = table->shape[2];
   return ae_view (table, k * D, 2, (int64_t[]){ B, D }, (int64_t[]){ rows * D, 1 });
-}
-
-/* [B, N, H * Dh] as attention's [B, H, N, Dh]. */
-static ae_tensor
-heads_view (const ae_tensor *t, int64_t heads)
-{
-  const int64_t B = t->shape[0], N = t->shape[1], D = t->shape[2], Dh = D / heads;
-  return ae_view (t, 0, 4, (int64_t[]){ B, heads, N, Dh }, (int64_t[]){ N * D, Dh, D, 1 });
 }
 
 bool
@@ -295,9 +263,9 @@ ae_dit_forward (ae_dit *dit, ae_stream *s, ae_tensor *out, const ae_tensor *x, c
     {
       ae_tensor *xc = scratch (s, dt, 5, x->shape, "dit.x", error);
       ae_tensor *cc = scratch (s, dt, 3, context->shape, "dit.context", error);
-      TRY (xc != NULL && cc != NULL);
-      TRY (ae_op_copy (s, xc, x, error));
-      TRY (ae_op_copy (s, cc, context, error));
+      AE_TRY (xc != NULL && cc != NULL);
+      AE_TRY (ae_op_copy (s, xc, x, error));
+      AE_TRY (ae_op_copy (s, cc, context, error));
       xin = xc;
       ctx_in = cc;
     }
@@ -306,10 +274,10 @@ ae_dit_forward (ae_dit *dit, ae_stream *s, ae_tensor *out, const ae_tensor *x, c
   const int64_t patch_len = Cin * pt * p * p;
   ae_tensor *tokens = scratch (s, dt, 3, (int64_t[]){ B, N, patch_len }, "dit.patches", error);
   ae_tensor *h = scratch (s, dt, 3, (int64_t[]){ B, N, D }, "dit.hidden", error);
-  TRY (tokens != NULL && h != NULL);
-  TRY (ae_op_patchify (s, tokens, xin, (int) p, (int) pt, error));
-  ae_tensor patch_w = ae_reshape (dit->patch_w, 2, (int64_t[]){ D, patch_len });
-  TRY (ae_op_matmul (s, h, tokens, &patch_w, dit->patch_b, error));
+  AE_TRY (tokens != NULL && h != NULL);
+  AE_TRY (ae_op_patchify (s, tokens, xin, (int) p, (int) pt, error));
+  ae_tensor patch_w = ae_reshape (dit->top.patch_w, 2, (int64_t[]){ D, patch_len });
+  AE_TRY (ae_op_matmul (s, h, tokens, &patch_w, dit->top.patch_b, error));
 
   /* ---- timestep: sinusoid (host) -> MLP -> embedded_timestep, temb6 ---- */
   float *sinusoid = malloc ((size_t) B * TIMESTEP_CHANNELS * sizeof (float));
@@ -317,26 +285,26 @@ ae_dit_forward (ae_dit *dit, ae_stream *s, ae_tensor *out, const ae_tensor *x, c
   ae_tensor *t_sin = scratch (s, dt, 2, (int64_t[]){ B, TIMESTEP_CHANNELS }, "dit.timestep_sinusoid", error);
   bool ok = t_sin != NULL && ae_tensor_upload_f32 (t_sin, sinusoid, error);
   free (sinusoid);
-  TRY (ok);
+  AE_TRY (ok);
   ae_tensor *t_hidden = scratch (s, dt, 2, (int64_t[]){ B, D }, "dit.timestep_hidden", error);
   ae_tensor *t_embedded = scratch (s, dt, 2, (int64_t[]){ B, D }, "dit.embedded_timestep", error);
   ae_tensor *t_act = scratch (s, dt, 2, (int64_t[]){ B, D }, "dit.embedded_timestep_silu", error);
   ae_tensor *temb6 = scratch (s, dt, 3, (int64_t[]){ B, 6, D }, "dit.temb6", error);
-  TRY (t_hidden != NULL && t_embedded != NULL && t_act != NULL && temb6 != NULL);
-  TRY (ae_op_matmul (s, t_hidden, t_sin, dit->time1_w, dit->time1_b, error));
-  TRY (ae_op_silu (s, t_hidden, t_hidden, error));
-  TRY (ae_op_matmul (s, t_embedded, t_hidden, dit->time2_w, dit->time2_b, error));
-  TRY (ae_op_silu (s, t_act, t_embedded, error));
+  AE_TRY (t_hidden != NULL && t_embedded != NULL && t_act != NULL && temb6 != NULL);
+  AE_TRY (ae_op_matmul (s, t_hidden, t_sin, dit->top.time1_w, dit->top.time1_b, error));
+  AE_TRY (ae_op_silu (s, t_hidden, t_hidden, error));
+  AE_TRY (ae_op_matmul (s, t_embedded, t_hidden, dit->top.time2_w, dit->top.time2_b, error));
+  AE_TRY (ae_op_silu (s, t_act, t_embedded, error));
   ae_tensor temb6_flat = ae_reshape (temb6, 2, (int64_t[]){ B, 6 * D });
-  TRY (ae_op_matmul (s, &temb6_flat, t_act, dit->adaln_w, dit->adaln_b, error));
+  AE_TRY (ae_op_matmul (s, &temb6_flat, t_act, dit->top.adaln_w, dit->top.adaln_b, error));
 
   /* ---- caption projection: linear_2 (GELU_tanh (linear_1 (context))) ---- */
   ae_tensor *caption_hidden = scratch (s, dt, 3, (int64_t[]){ B, L, D }, "dit.caption_hidden", error);
   ae_tensor *caption = scratch (s, dt, 3, (int64_t[]){ B, L, D }, "dit.caption", error);
-  TRY (caption_hidden != NULL && caption != NULL);
-  TRY (ae_op_matmul (s, caption_hidden, ctx_in, dit->caption1_w, dit->caption1_b, error));
-  TRY (ae_op_gelu_tanh (s, caption_hidden, caption_hidden, error));
-  TRY (ae_op_matmul (s, caption, caption_hidden, dit->caption2_w, dit->caption2_b, error));
+  AE_TRY (caption_hidden != NULL && caption != NULL);
+  AE_TRY (ae_op_matmul (s, caption_hidden, ctx_in, dit->top.caption1_w, dit->top.caption1_b, error));
+  AE_TRY (ae_op_gelu_tanh (s, caption_hidden, caption_hidden, error));
+  AE_TRY (ae_op_matmul (s, caption, caption_hidden, dit->top.caption2_w, dit->top.caption2_b, error));
 
   /* ---- the text mask as the cross-attention's additive bias (-10000, not -inf) ---- */
   float *bias_host = malloc ((size_t) (B * L) * sizeof (float));
@@ -345,7 +313,7 @@ ae_dit_forward (ae_dit *dit, ae_stream *s, ae_tensor *out, const ae_tensor *x, c
   ae_tensor *key_bias = scratch (s, AE_F32, 2, (int64_t[]){ B, L }, "dit.text_bias", error);
   ok = key_bias != NULL && ae_tensor_upload_f32 (key_bias, bias_host, error);
   free (bias_host);
-  TRY (ok);
+  AE_TRY (ok);
 
   /* ---- 3D RoPE tables ---- */
   ae_rope_3d_params rope = {
@@ -372,7 +340,7 @@ ae_dit_forward (ae_dit *dit, ae_stream *s, ae_tensor *out, const ae_tensor *x, c
       ok = rope_table != NULL && ae_tensor_upload_f32 (rope_table, table_host, error);
     }
   free (table_host);
-  TRY (ok);
+  AE_TRY (ok);
 
   /* ---- the blocks ---- */
   ae_tensor *mod = scratch (s, dt, 3, (int64_t[]){ B, 6, D }, "dit.modulation", error);
@@ -385,14 +353,14 @@ ae_dit_forward (ae_dit *dit, ae_stream *s, ae_tensor *out, const ae_tensor *x, c
   ae_tensor *ck = scratch (s, dt, 3, (int64_t[]){ B, L, D }, "dit.cross_k", error);
   ae_tensor *cv = scratch (s, dt, 3, (int64_t[]){ B, L, D }, "dit.cross_v", error);
   ae_tensor *ff = scratch (s, dt, 3, (int64_t[]){ B, N, dit->ff_inner }, "dit.ff_hidden", error);
-  TRY (mod != NULL && xn != NULL && q != NULL && k != NULL && v != NULL && attn != NULL && y != NULL && ck != NULL
-       && cv != NULL && ff != NULL);
+  AE_TRY (mod != NULL && xn != NULL && q != NULL && k != NULL && v != NULL && attn != NULL && y != NULL && ck != NULL
+          && cv != NULL && ff != NULL);
 
   ae_tensor q4 = ae_reshape (q, 4, (int64_t[]){ B, N, heads, Dh });
   ae_tensor k4 = ae_reshape (k, 4, (int64_t[]){ B, N, heads, Dh });
-  ae_tensor qh = heads_view (q, heads), kh = heads_view (k, heads), vh = heads_view (v, heads);
-  ae_tensor oh = heads_view (attn, heads);
-  ae_tensor ckh = heads_view (ck, heads), cvh = heads_view (cv, heads);
+  ae_tensor qh = ae_heads_view (q, heads), kh = ae_heads_view (k, heads), vh = ae_heads_view (v, heads);
+  ae_tensor oh = ae_heads_view (attn, heads);
+  ae_tensor ckh = ae_heads_view (ck, heads), cvh = ae_heads_view (cv, heads);
   ae_attention_params self_params = { .scale = (float) (1.0 / sqrt ((double) Dh)) };
   ae_attention_params cross_params = { .scale = (float) (1.0 / sqrt ((double) Dh)), .key_bias = key_bias };
 
@@ -400,53 +368,53 @@ ae_dit_forward (ae_dit *dit, ae_stream *s, ae_tensor *out, const ae_tensor *x, c
     {
       const dit_block *b = &dit->blocks[i];
       /* shift_msa, scale_msa, gate_msa, shift_mlp, scale_mlp, gate_mlp */
-      TRY (ae_op_add (s, mod, temb6, b->scale_shift_table, error));
+      AE_TRY (ae_op_add (s, mod, temb6, b->scale_shift_table, error));
       ae_tensor shift_msa = table_row (mod, 0), scale_msa = table_row (mod, 1), gate_msa = table_row (mod, 2);
       ae_tensor shift_mlp = table_row (mod, 3), scale_mlp = table_row (mod, 4), gate_mlp = table_row (mod, 5);
 
       /* Self-attention with 3D RoPE on q and k. */
-      TRY (ae_op_layer_norm_modulate (s, xn, h, &scale_msa, &shift_msa, eps, error));
-      TRY (ae_op_matmul (s, q, xn, b->q1_w, b->q1_b, error));
-      TRY (ae_op_matmul (s, k, xn, b->k1_w, b->k1_b, error));
-      TRY (ae_op_matmul (s, v, xn, b->v1_w, b->v1_b, error));
-      TRY (ae_op_rope_3d (s, &q4, &q4, rope_table, &rope, error));
-      TRY (ae_op_rope_3d (s, &k4, &k4, rope_table, &rope, error));
-      TRY (ae_op_attention (s, &oh, &qh, &kh, &vh, &self_params, error));
-      TRY (ae_op_matmul (s, y, attn, b->o1_w, b->o1_b, error));
-      TRY (ae_op_gated_residual (s, h, h, y, &gate_msa, error));
+      AE_TRY (ae_op_layer_norm_modulate (s, xn, h, &scale_msa, &shift_msa, eps, error));
+      AE_TRY (ae_op_matmul (s, q, xn, b->q1_w, b->q1_b, error));
+      AE_TRY (ae_op_matmul (s, k, xn, b->k1_w, b->k1_b, error));
+      AE_TRY (ae_op_matmul (s, v, xn, b->v1_w, b->v1_b, error));
+      AE_TRY (ae_op_rope_3d (s, &q4, &q4, rope_table, &rope, error));
+      AE_TRY (ae_op_rope_3d (s, &k4, &k4, rope_table, &rope, error));
+      AE_TRY (ae_op_attention (s, &oh, &qh, &kh, &vh, &self_params, error));
+      AE_TRY (ae_op_matmul (s, y, attn, b->o1_w, b->o1_b, error));
+      AE_TRY (ae_op_gated_residual (s, h, h, y, &gate_msa, error));
 
       /* Cross-attention on the caption: no norm, no gate (spec 5.4). */
-      TRY (ae_op_matmul (s, q, h, b->q2_w, b->q2_b, error));
-      TRY (ae_op_matmul (s, ck, caption, b->k2_w, b->k2_b, error));
-      TRY (ae_op_matmul (s, cv, caption, b->v2_w, b->v2_b, error));
-      TRY (ae_op_attention (s, &oh, &qh, &ckh, &cvh, &cross_params, error));
-      TRY (ae_op_matmul (s, y, attn, b->o2_w, b->o2_b, error));
-      TRY (ae_op_add (s, h, h, y, error));
+      AE_TRY (ae_op_matmul (s, q, h, b->q2_w, b->q2_b, error));
+      AE_TRY (ae_op_matmul (s, ck, caption, b->k2_w, b->k2_b, error));
+      AE_TRY (ae_op_matmul (s, cv, caption, b->v2_w, b->v2_b, error));
+      AE_TRY (ae_op_attention (s, &oh, &qh, &ckh, &cvh, &cross_params, error));
+      AE_TRY (ae_op_matmul (s, y, attn, b->o2_w, b->o2_b, error));
+      AE_TRY (ae_op_add (s, h, h, y, error));
 
       /* Feed-forward: Linear -> GELU(tanh) -> Linear, modulated and gated. */
-      TRY (ae_op_layer_norm_modulate (s, xn, h, &scale_mlp, &shift_mlp, eps, error));
-      TRY (ae_op_matmul (s, ff, xn, b->ff1_w, b->ff1_b, error));
-      TRY (ae_op_gelu_tanh (s, ff, ff, error));
-      TRY (ae_op_matmul (s, y, ff, b->ff2_w, b->ff2_b, error));
-      TRY (ae_op_gated_residual (s, h, h, y, &gate_mlp, error));
+      AE_TRY (ae_op_layer_norm_modulate (s, xn, h, &scale_mlp, &shift_mlp, eps, error));
+      AE_TRY (ae_op_matmul (s, ff, xn, b->ff1_w, b->ff1_b, error));
+      AE_TRY (ae_op_gelu_tanh (s, ff, ff, error));
+      AE_TRY (ae_op_matmul (s, y, ff, b->ff2_w, b->ff2_b, error));
+      AE_TRY (ae_op_gated_residual (s, h, h, y, &gate_mlp, error));
     }
 
   /* ---- output: shift, scale = table + embedded_timestep; LN; proj_out; unpatchify ---- */
   ae_tensor *final_mod = scratch (s, dt, 3, (int64_t[]){ B, 2, D }, "dit.final_modulation", error);
-  TRY (final_mod != NULL);
+  AE_TRY (final_mod != NULL);
   ae_tensor emb_broadcast = ae_view (t_embedded, 0, 3, (int64_t[]){ B, 2, D }, (int64_t[]){ D, 0, 1 });
-  TRY (ae_op_copy (s, final_mod, &emb_broadcast, error));
-  TRY (ae_op_add (s, final_mod, final_mod, dit->final_scale_shift, error));
+  AE_TRY (ae_op_copy (s, final_mod, &emb_broadcast, error));
+  AE_TRY (ae_op_add (s, final_mod, final_mod, dit->top.final_scale_shift, error));
   ae_tensor shift = table_row (final_mod, 0), scale = table_row (final_mod, 1);
-  TRY (ae_op_layer_norm_modulate (s, xn, h, &scale, &shift, eps, error));
+  AE_TRY (ae_op_layer_norm_modulate (s, xn, h, &scale, &shift, eps, error));
   const int64_t out_len = pt * p * p * Cout;
   ae_tensor *proj = scratch (s, dt, 3, (int64_t[]){ B, N, out_len }, "dit.proj_out", error);
-  TRY (proj != NULL);
-  TRY (ae_op_matmul (s, proj, xn, dit->proj_out_w, dit->proj_out_b, error));
+  AE_TRY (proj != NULL);
+  AE_TRY (ae_op_matmul (s, proj, xn, dit->top.proj_out_w, dit->top.proj_out_b, error));
   if (dt == AE_F32)
     return ae_op_unpatchify (s, out, proj, (int) p, (int) pt, error);
   ae_tensor *video = scratch (s, dt, 5, out->shape, "dit.output", error);
-  TRY (video != NULL);
-  TRY (ae_op_unpatchify (s, video, proj, (int) p, (int) pt, error));
+  AE_TRY (video != NULL);
+  AE_TRY (ae_op_unpatchify (s, video, proj, (int) p, (int) pt, error));
   return ae_op_copy (s, out, video, error);
 }

@@ -107,3 +107,20 @@ ae_free_tensors (ae_tensor **tensors, size_t n)
   for (size_t i = 0; i < n; i++)
     ae_clear_pointer (&tensors[i], ae_tensor_free);
 }
+
+uint64_t
+ae_tensors_nbytes (ae_tensor *const *tensors, size_t n)
+{
+  uint64_t total = 0;
+  for (size_t i = 0; i < n; i++)
+    if (tensors[i] != NULL)
+      total += ae_tensor_nbytes (tensors[i]);
+  return total;
+}
+
+ae_tensor
+ae_heads_view (const ae_tensor *t, int64_t heads)
+{
+  const int64_t B = t->shape[0], N = t->shape[1], D = t->shape[2], Dh = D / heads;
+  return ae_view (t, 0, 4, (int64_t[]){ B, heads, N, Dh }, (int64_t[]){ N * D, Dh, D, 1 });
+}

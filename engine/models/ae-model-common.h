@@ -35,3 +35,18 @@ ae_tensor ae_reshape (const ae_tensor *t, int ndim, const int64_t *shape);
 
 /* Frees each non-NULL tensor of the array and clears it. */
 void ae_free_tensors (ae_tensor **tensors, size_t n);
+/* Bytes the non-NULL tensors of the array hold. */
+uint64_t ae_tensors_nbytes (ae_tensor *const *tensors, size_t n);
+
+/* [B, N, H * Dh] as the attention op's [B, H, N, Dh] (a strided view). */
+ae_tensor ae_heads_view (const ae_tensor *t, int64_t heads);
+
+/* Returns false from the calling function when x is false (the error is
+ * already set by the call). */
+#define AE_TRY(x)                                                                                                      \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      if (!(x))                                                                                                        \
+        return false;                                                                                                  \
+    }                                                                                                                  \
+  while (0)

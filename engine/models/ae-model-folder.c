@@ -626,6 +626,32 @@ fail:
   return NULL;
 }
 
+/* Set by the build (engine/meson.build); the fuzz harness builds this file
+ * on its own. */
+#ifndef AE_DATADIR
+#define AE_DATADIR "/usr/share"
+#endif
+#ifndef AE_SOURCE_DIR
+#define AE_SOURCE_DIR "."
+#endif
+
+const char *
+ae_demo_model_dir (void)
+{
+  static char path[4096];
+  const char *env = getenv ("ALLEGRO_DEMO_MODEL");
+  struct stat st;
+  if (env != NULL && env[0] != '\0')
+    return env;
+  snprintf (path, sizeof path, "%s/allegro-studio/demo-model", AE_DATADIR);
+  if (stat (path, &st) == 0 && S_ISDIR (st.st_mode))
+    return path;
+  snprintf (path, sizeof path, "%s/resources/demo-model", AE_SOURCE_DIR);
+  if (stat (path, &st) == 0 && S_ISDIR (st.st_mode))
+    return path;
+  return NULL;
+}
+
 ae_model_folder *
 ae_model_folder_open (const char *dir, ae_error *error)
 {

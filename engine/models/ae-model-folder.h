@@ -99,6 +99,11 @@ typedef struct
 } ae_model_folder;
 
 ae_model_folder *ae_model_folder_open (const char *dir, ae_error *error);
+
+/* The demo model that ships with the application: $ALLEGRO_DEMO_MODEL when
+ * set, else the installed copy (share/allegro-studio/demo-model), else the
+ * source tree's (uninstalled runs); NULL when there is none. */
+const char *ae_demo_model_dir (void);
 /* The configs alone, without opening any weight file (the three weight
  * sets are NULL): enough for memory plans of a model not downloaded yet. */
 ae_model_folder *ae_model_folder_open_configs (const char *dir, ae_error *error);

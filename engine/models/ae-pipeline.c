@@ -396,10 +396,8 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
   /* ---- decode ---- */
   t0 = now_seconds ();
   CHECK (ensure_vae (p, error));
-  const float inv_scaling = (float) (1.0 / f->vae.scaling_factor);
   for (int64_t j = 0; j < n_latent; j++)
     x0[j] = x[j] / (float) f->vae.scaling_factor;
-  (void) inv_scaling;
   const int64_t r = f->vae.temporal_compression_ratio;
   const int64_t OF = T * r, OH = h * 8, OW = w * 8;
   CHECK ((z_dev = ae_tensor_new (p->ctx, AE_F32, 5, (int64_t[]){ 1, C, T, h, w }, "pipeline.z", error)) != NULL);

@@ -96,14 +96,10 @@ ae_t5_load (ae_context *ctx, const ae_t5_config *config, ae_weights *weights, ae
       ae_t5_free (t5);
       return NULL;
     }
-  t5->weight_bytes
-      = ae_tensor_nbytes (t5->shared) + ae_tensor_nbytes (t5->position_bias) + ae_tensor_nbytes (t5->final_norm);
+  ae_tensor *top[] = { t5->shared, t5->position_bias, t5->final_norm };
+  t5->weight_bytes = ae_tensors_nbytes (top, AE_N_ELEMENTS (top));
   for (int64_t i = 0; i < config->num_layers; i++)
-    {
-      ae_tensor **all = (ae_tensor **) &t5->blocks[i];
-      for (size_t j = 0; j < sizeof (t5_block) / sizeof (ae_tensor *); j++)
-        t5->weight_bytes += ae_tensor_nbytes (all[j]);
-    }
+    t5->weight_bytes += ae_tensors_nbytes ((ae_tensor **) &t5->blocks[i], sizeof (t5_block) / sizeof (ae_tensor *));
   return t5;
 }
 
@@ -116,21 +112,6 @@ ae_t5_workspace_bytes (const ae_t5_config *config, ae_dtype dtype, int64_t batch
   /* ids, bias; h (f32-sized), x; q, k, v, attention; three d_ff hiddens. */
   return rows * 8 + (uint64_t) config->num_heads * (2 * length) * 4 + rows * config->d_model * (4 + es)
          + rows * inner * es * 4 + rows * config->d_ff * es * 3;
-}
-
-#define TRY(x)                                                                                                         \
-  do                                                                                                                   \
-    {                                                                                                                  \
-      if (!(x))                                                                                                        \
-        return false;                                                                                                  \
-    }                                                                                                                  \
-  while (0)
-
-static ae_tensor
-heads_view (const ae_tensor *t, int64_t heads)
-{
-  const int64_t B = t->shape[0], N = t->shape[1], D = t->shape[2], Dh = D / heads;
-  return ae_view (t, 0, 4, (int64_t[]){ B, heads, N, Dh }, (int64_t[]){ N * D, Dh, D, 1 });
 }
 
 bool
@@ -160,8 +141,8 @@ ae_t5_encode (ae_t5 *t5, ae_stream *s, ae_tensor *out, const int32_t *ids, const
       }
 
   ae_tensor *ids_t = ae_stream_scratch (s, AE_I32, 2, (int64_t[]){ B, L }, "t5.ids", error);
-  TRY (ids_t != NULL);
-  TRY (ae_tensor_upload (ids_t, ids, (size_t) (B * L) * sizeof (int32_t), error));
+  AE_TRY (ids_t != NULL);
+  AE_TRY (ae_tensor_upload (ids_t, ids, (size_t) (B * L) * sizeof (int32_t), error));
 
   /* Padding keys get finfo(f32).min in the reference, which leaves them out
    * of the softmax entirely: the kernel skips keys at or below its skip bias. */
@@ -171,16 +152,16 @@ ae_t5_encode (ae_t5 *t5, ae_stream *s, ae_tensor *out, const int32_t *ids, const
   ae_tensor *key_bias = ae_stream_scratch (s, AE_F32, 2, (int64_t[]){ B, L }, "t5.mask_bias", error);
   ok = key_bias != NULL && ae_tensor_upload_f32 (key_bias, bias_host, error);
   free (bias_host);
-  TRY (ok);
+  AE_TRY (ok);
 
   ae_tensor *pos_bias = ae_stream_scratch (s, AE_F32, 2, (int64_t[]){ heads, 2 * L - 1 }, "t5.position_bias", error);
-  TRY (pos_bias != NULL);
+  AE_TRY (pos_bias != NULL);
   ae_t5_bias_params bias_params = {
     .num_buckets = (int) cfg->relative_attention_num_buckets,
     .max_distance = (int) cfg->relative_attention_max_distance,
     .bidirectional = true,
   };
-  TRY (ae_op_t5_bias (s, pos_bias, t5->position_bias, L, L, &bias_params, error));
+  AE_TRY (ae_op_t5_bias (s, pos_bias, t5->position_bias, L, L, &bias_params, error));
 
   /* The residual stream is f32 whatever the weights are: T5 v1.1's
    * activations outgrow fp16's range, and the norms read f32 well. */
@@ -193,28 +174,28 @@ ae_t5_encode (ae_t5 *t5, ae_stream *s, ae_tensor *out, const int32_t *ids, const
   ae_tensor *y = ae_stream_scratch (s, dt, 3, (int64_t[]){ B, L, d }, "t5.sublayer_out", error);
   ae_tensor *a = ae_stream_scratch (s, dt, 3, (int64_t[]){ B, L, cfg->d_ff }, "t5.ff_gate", error);
   ae_tensor *g = ae_stream_scratch (s, dt, 3, (int64_t[]){ B, L, cfg->d_ff }, "t5.ff_linear", error);
-  TRY (h != NULL && x != NULL && q != NULL && k != NULL && v != NULL && attn != NULL && y != NULL && a != NULL
-       && g != NULL);
+  AE_TRY (h != NULL && x != NULL && q != NULL && k != NULL && v != NULL && attn != NULL && y != NULL && a != NULL
+          && g != NULL);
   ae_tensor *y32 = y;
   ae_tensor *h_in_dt = NULL;
   if (dt != AE_F32)
     {
       y32 = ae_stream_scratch (s, AE_F32, 3, (int64_t[]){ B, L, d }, "t5.sublayer_out_f32", error);
       h_in_dt = ae_stream_scratch (s, dt, 3, (int64_t[]){ B, L, d }, "t5.embedded", error);
-      TRY (y32 != NULL && h_in_dt != NULL);
+      AE_TRY (y32 != NULL && h_in_dt != NULL);
     }
 
   /* h = shared[ids] (no scaling) */
   if (dt == AE_F32)
-    TRY (ae_op_embedding (s, h, ids_t, t5->shared, error));
+    AE_TRY (ae_op_embedding (s, h, ids_t, t5->shared, error));
   else
     {
-      TRY (ae_op_embedding (s, h_in_dt, ids_t, t5->shared, error));
-      TRY (ae_op_copy (s, h, h_in_dt, error));
+      AE_TRY (ae_op_embedding (s, h_in_dt, ids_t, t5->shared, error));
+      AE_TRY (ae_op_copy (s, h, h_in_dt, error));
     }
 
-  ae_tensor qh = heads_view (q, heads), kh = heads_view (k, heads), vh = heads_view (v, heads);
-  ae_tensor oh = heads_view (attn, heads);
+  ae_tensor qh = ae_heads_view (q, heads), kh = ae_heads_view (k, heads), vh = ae_heads_view (v, heads);
+  ae_tensor oh = ae_heads_view (attn, heads);
   ae_attention_params params = { .scale = 1.0f, .key_bias = key_bias, .position_bias = pos_bias };
 
   for (int64_t i = 0; i < cfg->num_layers; i++)
@@ -222,24 +203,24 @@ ae_t5_encode (ae_t5 *t5, ae_stream *s, ae_tensor *out, const int32_t *ids, const
       const t5_block *b = &t5->blocks[i];
 
       /* The norm reads the f32 stream and writes the matmuls' dtype. */
-      TRY (ae_op_rms_norm (s, x, h, b->ln0, eps, error));
-      TRY (ae_op_matmul (s, q, x, b->q, NULL, error));
-      TRY (ae_op_matmul (s, k, x, b->k, NULL, error));
-      TRY (ae_op_matmul (s, v, x, b->v, NULL, error));
-      TRY (ae_op_attention (s, &oh, &qh, &kh, &vh, &params, error));
-      TRY (ae_op_matmul (s, y, attn, b->o, NULL, error));
+      AE_TRY (ae_op_rms_norm (s, x, h, b->ln0, eps, error));
+      AE_TRY (ae_op_matmul (s, q, x, b->q, NULL, error));
+      AE_TRY (ae_op_matmul (s, k, x, b->k, NULL, error));
+      AE_TRY (ae_op_matmul (s, v, x, b->v, NULL, error));
+      AE_TRY (ae_op_attention (s, &oh, &qh, &kh, &vh, &params, error));
+      AE_TRY (ae_op_matmul (s, y, attn, b->o, NULL, error));
       if (y32 != y)
-        TRY (ae_op_copy (s, y32, y, error));
-      TRY (ae_op_add (s, h, h, y32, error));
+        AE_TRY (ae_op_copy (s, y32, y, error));
+      AE_TRY (ae_op_add (s, h, h, y32, error));
 
-      TRY (ae_op_rms_norm (s, x, h, b->ln1, eps, error));
-      TRY (ae_op_matmul (s, a, x, b->wi0, NULL, error));
-      TRY (ae_op_matmul (s, g, x, b->wi1, NULL, error));
-      TRY (ae_op_gated_gelu (s, a, a, g, error));
-      TRY (ae_op_matmul (s, y, a, b->wo, NULL, error));
+      AE_TRY (ae_op_rms_norm (s, x, h, b->ln1, eps, error));
+      AE_TRY (ae_op_matmul (s, a, x, b->wi0, NULL, error));
+      AE_TRY (ae_op_matmul (s, g, x, b->wi1, NULL, error));
+      AE_TRY (ae_op_gated_gelu (s, a, a, g, error));
+      AE_TRY (ae_op_matmul (s, y, a, b->wo, NULL, error));
       if (y32 != y)
-        TRY (ae_op_copy (s, y32, y, error));
-      TRY (ae_op_add (s, h, h, y32, error));
+        AE_TRY (ae_op_copy (s, y32, y, error));
+      AE_TRY (ae_op_add (s, h, h, y32, error));
     }
   return ae_op_rms_norm (s, out, h, t5->final_norm, eps, error);
 }

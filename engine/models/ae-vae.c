@@ -388,16 +388,8 @@ typedef struct
   ae_tensor t;
 } act;
 
-#define TRY(x)                                                                                                         \
-  do                                                                                                                   \
-    {                                                                                                                  \
-      if (!(x))                                                                                                        \
-        return false;                                                                                                  \
-    }                                                                                                                  \
-  while (0)
-
 /* Records an op unless this is the dry run. */
-#define OP(r, call) TRY ((r)->dry || (call))
+#define OP(r, call) AE_TRY ((r)->dry || (call))
 
 static int64_t
 numel_of (int ndim, const int64_t *shape)
@@ -492,14 +484,14 @@ pad_time (run *r, act *out, const act *x)
 {
   const ae_tensor *t = &x->t;
   const int64_t T = t->shape[2];
-  TRY (acquire (r, out, 5, (int64_t[]){ 1, t->shape[1], T + 2, t->shape[3], t->shape[4] }));
+  AE_TRY (acquire (r, out, 5, (int64_t[]){ 1, t->shape[1], T + 2, t->shape[3], t->shape[4] }));
   if (r->dry)
     return true;
   ae_tensor middle = frames_view (&out->t, 1, T), head = frames_view (&out->t, 0, 1);
   ae_tensor tail = frames_view (&out->t, T + 1, 1);
   ae_tensor first = frames_view (t, 0, 1), last = frames_view (t, T - 1, 1);
-  TRY (ae_op_copy (r->s, &middle, t, r->error));
-  TRY (ae_op_copy (r->s, &head, &first, r->error));
+  AE_TRY (ae_op_copy (r->s, &middle, t, r->error));
+  AE_TRY (ae_op_copy (r->s, &head, &first, r->error));
   return ae_op_copy (r->s, &tail, &last, r->error);
 }
 
@@ -515,7 +507,7 @@ conv (run *r, act *out, const act *x, const ae_tensor *w, const ae_tensor *b, in
       shape[2 + axis]
           = ae_conv_output_size (in, k, p->stride[axis] ? p->stride[axis] : 1, p->pad_begin[axis], p->pad_end[axis]);
     }
-  TRY (acquire (r, out, 5, shape));
+  AE_TRY (acquire (r, out, 5, shape));
   if (three_d)
     OP (r, ae_op_conv3d (r->s, &out->t, &x->t, w, b, p, r->error));
   else
@@ -531,16 +523,16 @@ static bool
 resnet_forward (run *r, const resnet *p, int64_t groups, act *x)
 {
   act h, h2, sc;
-  TRY (acquire (r, &h, 5, x->t.shape));
-  TRY (group_norm (r, &h.t, &x->t, p->norm1_w, p->norm1_b, groups, SPATIAL_GN_EPS, true, true));
-  TRY (conv (r, &h2, &h, p->conv1_w, p->conv1_b, p->cout, &conv3x3, false));
+  AE_TRY (acquire (r, &h, 5, x->t.shape));
+  AE_TRY (group_norm (r, &h.t, &x->t, p->norm1_w, p->norm1_b, groups, SPATIAL_GN_EPS, true, true));
+  AE_TRY (conv (r, &h2, &h, p->conv1_w, p->conv1_b, p->cout, &conv3x3, false));
   release (r, &h);
-  TRY (group_norm (r, &h2.t, &h2.t, p->norm2_w, p->norm2_b, groups, SPATIAL_GN_EPS, true, true));
-  TRY (conv (r, &h, &h2, p->conv2_w, p->conv2_b, p->cout, &conv3x3, false));
+  AE_TRY (group_norm (r, &h2.t, &h2.t, p->norm2_w, p->norm2_b, groups, SPATIAL_GN_EPS, true, true));
+  AE_TRY (conv (r, &h, &h2, p->conv2_w, p->conv2_b, p->cout, &conv3x3, false));
   release (r, &h2);
   if (p->short_w != NULL)
     {
-      TRY (conv (r, &sc, x, p->short_w, p->short_b, p->cout, &conv1x1, false));
+      AE_TRY (conv (r, &sc, x, p->short_w, p->short_b, p->cout, &conv1x1, false));
       OP (r, ae_op_add (r->s, &h.t, &h.t, &sc.t, r->error));
       release (r, &sc);
     }
@@ -556,7 +548,7 @@ static bool
 temporal_conv (run *r, act *out, act *x, const temporal *p, int i, int64_t groups, int64_t cout,
                const ae_conv_params *cp)
 {
-  TRY (group_norm (r, &x->t, &x->t, p->gn_w[i], p->gn_b[i], groups, TEMPORAL_GN_EPS, false, true));
+  AE_TRY (group_norm (r, &x->t, &x->t, p->gn_w[i], p->gn_b[i], groups, TEMPORAL_GN_EPS, false, true));
   return conv (r, out, x, p->conv_w[i], p->conv_b[i], cout, cp, true);
 }
 
@@ -574,13 +566,13 @@ temporal_forward (run *r, const temporal *p, int64_t groups, act *x)
   /* conv1 */
   if (p->kind == TEMPORAL_SAME)
     {
-      TRY (pad_time (r, &h, x));
-      TRY (temporal_conv (r, &h2, &h, p, 0, groups, C, &k311));
+      AE_TRY (pad_time (r, &h, x));
+      AE_TRY (temporal_conv (r, &h2, &h, p, 0, groups, C, &k311));
       release (r, &h);
     }
   else
     {
-      TRY (acquire (r, &h, 5, x->t.shape));
+      AE_TRY (acquire (r, &h, 5, x->t.shape));
       OP (r, ae_op_copy (r->s, &h.t, &x->t, r->error));
       if (p->kind == TEMPORAL_DOWN)
         {
@@ -592,16 +584,16 @@ temporal_forward (run *r, const temporal *p, int64_t groups, act *x)
                             (long long) T);
               return false;
             }
-          TRY (temporal_conv (r, &h2, &h, p, 0, groups, C, &down));
+          AE_TRY (temporal_conv (r, &h2, &h, p, 0, groups, C, &down));
           release (r, &h);
         }
       else
         {
           act raw;
-          TRY (temporal_conv (r, &raw, &h, p, 0, groups, 2 * C, &k333));
+          AE_TRY (temporal_conv (r, &raw, &h, p, 0, groups, 2 * C, &k333));
           release (r, &h);
           /* [1, 2C, T, H, W] -> [1, C, 2T, H, W]: channel block j becomes frame 2t + j. */
-          TRY (acquire (r, &h2, 5, (int64_t[]){ 1, C, 2 * T, H, W }));
+          AE_TRY (acquire (r, &h2, 5, (int64_t[]){ 1, C, 2 * T, H, W }));
           if (!r->dry)
             for (int j = 0; j < 2; j++)
               {
@@ -609,7 +601,7 @@ temporal_forward (run *r, const temporal *p, int64_t groups, act *x)
                                          (int64_t[]){ 2 * C * T * H * W, T * H * W, H * W, W, 1 });
                 ae_tensor dst = ae_view (&h2.t, j * H * W, 5, (int64_t[]){ 1, C, T, H, W },
                                          (int64_t[]){ 2 * C * T * H * W, 2 * T * H * W, 2 * H * W, W, 1 });
-                TRY (ae_op_copy (r->s, &dst, &src, r->error));
+                AE_TRY (ae_op_copy (r->s, &dst, &src, r->error));
               }
           release (r, &raw);
         }
@@ -617,9 +609,9 @@ temporal_forward (run *r, const temporal *p, int64_t groups, act *x)
   /* conv2 .. conv4, each after a replicate pad */
   for (int i = 1; i < 4; i++)
     {
-      TRY (pad_time (r, &h, &h2));
+      AE_TRY (pad_time (r, &h, &h2));
       release (r, &h2);
-      TRY (temporal_conv (r, &h2, &h, p, i, groups, C, later));
+      AE_TRY (temporal_conv (r, &h2, &h, p, i, groups, C, later));
       release (r, &h);
     }
   /* identity: x, x[:, :, ::2] or frames repeated */
@@ -628,14 +620,14 @@ temporal_forward (run *r, const temporal *p, int64_t groups, act *x)
   else
     {
       const int64_t T2 = h2.t.shape[2];
-      TRY (acquire (r, &identity, 5, h2.t.shape));
+      AE_TRY (acquire (r, &identity, 5, h2.t.shape));
       if (!r->dry)
         {
           if (p->kind == TEMPORAL_DOWN)
             {
               ae_tensor src = ae_view (&x->t, 0, 5, (int64_t[]){ 1, C, T2, H, W },
                                        (int64_t[]){ C * T * H * W, T * H * W, 2 * H * W, W, 1 });
-              TRY (ae_op_copy (r->s, &identity.t, &src, r->error));
+              AE_TRY (ae_op_copy (r->s, &identity.t, &src, r->error));
             }
           else
             /* Frame 2t + j of the identity is frame t of x: two strided copies. */
@@ -643,9 +635,9 @@ temporal_forward (run *r, const temporal *p, int64_t groups, act *x)
               {
                 ae_tensor dst = ae_view (&identity.t, j * H * W, 5, (int64_t[]){ 1, C, T, H, W },
                                          (int64_t[]){ C * T2 * H * W, T2 * H * W, 2 * H * W, W, 1 });
-                TRY (ae_op_copy (r->s, &dst, &x->t, r->error));
+                AE_TRY (ae_op_copy (r->s, &dst, &x->t, r->error));
               }
-          TRY (ae_op_add (r->s, &h2.t, &h2.t, &identity.t, r->error));
+          AE_TRY (ae_op_add (r->s, &h2.t, &h2.t, &identity.t, r->error));
         }
       release (r, &identity);
     }
@@ -665,48 +657,48 @@ mid_attention (run *r, const mid_block *m, int64_t groups, act *x)
   act g, tokens, q, k, v, scores, probs, vt, o, o2, back;
   const int to_tokens[4] = { 0, 2, 3, 1 }, to_video[4] = { 0, 3, 1, 2 }, transpose[3] = { 0, 2, 1 };
 
-  TRY (acquire (r, &g, 5, x->t.shape));
-  TRY (group_norm (r, &g.t, &x->t, m->gn_w, m->gn_b, groups, SPATIAL_GN_EPS, true, false));
-  TRY (acquire (r, &tokens, 3, (int64_t[]){ T, HW, C }));
+  AE_TRY (acquire (r, &g, 5, x->t.shape));
+  AE_TRY (group_norm (r, &g.t, &x->t, m->gn_w, m->gn_b, groups, SPATIAL_GN_EPS, true, false));
+  AE_TRY (acquire (r, &tokens, 3, (int64_t[]){ T, HW, C }));
   if (!r->dry)
     {
       ae_tensor in4 = ae_reshape (&g.t, 4, (int64_t[]){ 1, C, T, HW });
       ae_tensor out4 = ae_reshape (&tokens.t, 4, (int64_t[]){ 1, T, HW, C });
-      TRY (ae_op_permute (r->s, &out4, &in4, to_tokens, r->error));
+      AE_TRY (ae_op_permute (r->s, &out4, &in4, to_tokens, r->error));
     }
   release (r, &g);
-  TRY (acquire (r, &q, 3, (int64_t[]){ T, HW, C }));
-  TRY (acquire (r, &k, 3, (int64_t[]){ T, HW, C }));
-  TRY (acquire (r, &v, 3, (int64_t[]){ T, HW, C }));
+  AE_TRY (acquire (r, &q, 3, (int64_t[]){ T, HW, C }));
+  AE_TRY (acquire (r, &k, 3, (int64_t[]){ T, HW, C }));
+  AE_TRY (acquire (r, &v, 3, (int64_t[]){ T, HW, C }));
   OP (r, ae_op_matmul (r->s, &q.t, &tokens.t, m->q_w, m->q_b, r->error));
   OP (r, ae_op_matmul (r->s, &k.t, &tokens.t, m->k_w, m->k_b, r->error));
   OP (r, ae_op_matmul (r->s, &v.t, &tokens.t, m->v_w, m->v_b, r->error));
   release (r, &tokens);
-  TRY (acquire (r, &scores, 3, (int64_t[]){ T, HW, HW }));
+  AE_TRY (acquire (r, &scores, 3, (int64_t[]){ T, HW, HW }));
   OP (r, ae_op_matmul (r->s, &scores.t, &q.t, &k.t, NULL, r->error));
   OP (r, ae_op_scale_shift (r->s, &scores.t, &scores.t, (float) (1.0 / sqrt ((double) C)), 0.0f, r->error));
   release (r, &q);
   release (r, &k);
-  TRY (acquire (r, &probs, 3, (int64_t[]){ T, HW, HW }));
+  AE_TRY (acquire (r, &probs, 3, (int64_t[]){ T, HW, HW }));
   OP (r, ae_op_softmax (r->s, &probs.t, &scores.t, r->error));
   release (r, &scores);
-  TRY (acquire (r, &vt, 3, (int64_t[]){ T, C, HW }));
+  AE_TRY (acquire (r, &vt, 3, (int64_t[]){ T, C, HW }));
   OP (r, ae_op_permute (r->s, &vt.t, &v.t, transpose, r->error));
   release (r, &v);
-  TRY (acquire (r, &o, 3, (int64_t[]){ T, HW, C }));
+  AE_TRY (acquire (r, &o, 3, (int64_t[]){ T, HW, C }));
   OP (r, ae_op_matmul (r->s, &o.t, &probs.t, &vt.t, NULL, r->error));
   release (r, &probs);
   release (r, &vt);
-  TRY (acquire (r, &o2, 3, (int64_t[]){ T, HW, C }));
+  AE_TRY (acquire (r, &o2, 3, (int64_t[]){ T, HW, C }));
   OP (r, ae_op_matmul (r->s, &o2.t, &o.t, m->o_w, m->o_b, r->error));
   release (r, &o);
-  TRY (acquire (r, &back, 5, x->t.shape));
+  AE_TRY (acquire (r, &back, 5, x->t.shape));
   if (!r->dry)
     {
       ae_tensor in4 = ae_reshape (&o2.t, 4, (int64_t[]){ 1, T, HW, C });
       ae_tensor out4 = ae_reshape (&back.t, 4, (int64_t[]){ 1, C, T, HW });
-      TRY (ae_op_permute (r->s, &out4, &in4, to_video, r->error));
-      TRY (ae_op_add (r->s, &back.t, &back.t, &x->t, r->error));
+      AE_TRY (ae_op_permute (r->s, &out4, &in4, to_video, r->error));
+      AE_TRY (ae_op_add (r->s, &back.t, &back.t, &x->t, r->error));
     }
   release (r, &o2);
   release (r, x);
@@ -717,10 +709,10 @@ mid_attention (run *r, const mid_block *m, int64_t groups, act *x)
 static bool
 mid_forward (run *r, const mid_block *m, int64_t groups, act *x)
 {
-  TRY (resnet_forward (r, &m->resnets[0], groups, x));
-  TRY (temporal_forward (r, &m->temps[0], groups, x));
-  TRY (mid_attention (r, m, groups, x));
-  TRY (resnet_forward (r, &m->resnets[1], groups, x));
+  AE_TRY (resnet_forward (r, &m->resnets[0], groups, x));
+  AE_TRY (temporal_forward (r, &m->temps[0], groups, x));
+  AE_TRY (mid_attention (r, m, groups, x));
+  AE_TRY (resnet_forward (r, &m->resnets[1], groups, x));
   return temporal_forward (r, &m->temps[1], groups, x);
 }
 
@@ -730,7 +722,7 @@ temporal_residual (run *r, act *x, const ae_tensor *w, const ae_tensor *b)
 {
   static const ae_conv_params k311_zero = { .pad_begin = { 1, 0, 0 }, .pad_end = { 1, 0, 0 } };
   act h;
-  TRY (conv (r, &h, x, w, b, x->t.shape[1], &k311_zero, true));
+  AE_TRY (conv (r, &h, x, w, b, x->t.shape[1], &k311_zero, true));
   OP (r, ae_op_add (r->s, &h.t, &h.t, &x->t, r->error));
   release (r, x);
   *x = h;
@@ -746,35 +738,35 @@ coder_forward (run *r, const ae_vae *vae, const coder *cd, act *x)
   static const ae_conv_params downsample = { .stride = { 0, 2, 2 }, .pad_end = { 0, 1, 1 } };
   act h;
 
-  TRY (conv (r, &h, x, cd->conv_in_w, cd->conv_in_b, cd->conv_in_w->shape[0], &conv3x3, false));
+  AE_TRY (conv (r, &h, x, cd->conv_in_w, cd->conv_in_b, cd->conv_in_w->shape[0], &conv3x3, false));
   release (r, x);
   *x = h;
-  TRY (temporal_residual (r, x, cd->temp_in_w, cd->temp_in_b));
+  AE_TRY (temporal_residual (r, x, cd->temp_in_w, cd->temp_in_b));
   if (cd->decoder)
-    TRY (mid_forward (r, &cd->mid, groups, x));
+    AE_TRY (mid_forward (r, &cd->mid, groups, x));
   for (int64_t i = 0; i < cd->n_blocks; i++)
     {
       const coder_block *b = &cd->blocks[i];
       for (int64_t k = 0; k < b->n_layers; k++)
         {
-          TRY (resnet_forward (r, &b->resnets[k], groups, x));
-          TRY (temporal_forward (r, &b->temps[k], groups, x));
+          AE_TRY (resnet_forward (r, &b->resnets[k], groups, x));
+          AE_TRY (temporal_forward (r, &b->temps[k], groups, x));
         }
       if (b->has_temporal_sample)
-        TRY (temporal_forward (r, &b->temporal_sample, groups, x));
+        AE_TRY (temporal_forward (r, &b->temporal_sample, groups, x));
       if (b->sample_w != NULL)
         {
-          TRY (
+          AE_TRY (
               conv (r, &h, x, b->sample_w, b->sample_b, b->sample_w->shape[0], cd->decoder ? &up : &downsample, false));
           release (r, x);
           *x = h;
         }
     }
   if (!cd->decoder)
-    TRY (mid_forward (r, &cd->mid, groups, x));
-  TRY (group_norm (r, &x->t, &x->t, cd->norm_out_w, cd->norm_out_b, groups, SPATIAL_GN_EPS, true, true));
-  TRY (temporal_residual (r, x, cd->temp_out_w, cd->temp_out_b));
-  TRY (conv (r, &h, x, cd->conv_out_w, cd->conv_out_b, cd->conv_out_w->shape[0], &conv3x3, false));
+    AE_TRY (mid_forward (r, &cd->mid, groups, x));
+  AE_TRY (group_norm (r, &x->t, &x->t, cd->norm_out_w, cd->norm_out_b, groups, SPATIAL_GN_EPS, true, true));
+  AE_TRY (temporal_residual (r, x, cd->temp_out_w, cd->temp_out_b));
+  AE_TRY (conv (r, &h, x, cd->conv_out_w, cd->conv_out_b, cd->conv_out_w->shape[0], &conv3x3, false));
   release (r, x);
   *x = h;
   return true;
@@ -790,8 +782,8 @@ run_core (ae_vae *vae, ae_stream *s, const coder *cd, ae_tensor *output, const a
   char buf[64], want[64];
 
   /* Dry run: shapes only. */
-  TRY (acquire (&dry, &x, 5, input->shape));
-  TRY (coder_forward (&dry, vae, cd, &x));
+  AE_TRY (acquire (&dry, &x, 5, input->shape));
+  AE_TRY (coder_forward (&dry, vae, cd, &x));
   if (x.t.ndim != output->ndim || memcmp (x.t.shape, output->shape, 5 * sizeof (int64_t)) != 0)
     {
       snprintf (want, sizeof want, "[%lld, %lld, %lld, %lld, %lld]", (long long) x.t.shape[0], (long long) x.t.shape[1],
@@ -806,14 +798,14 @@ run_core (ae_vae *vae, ae_stream *s, const coder *cd, ae_tensor *output, const a
     {
       r.capacity[i] = AE_MAX (dry.slot_max[i], 1);
       r.slots[i] = ae_stream_scratch (s, vae->dtype, 1, (int64_t[]){ r.capacity[i] }, "vae.activation", error);
-      TRY (r.slots[i] != NULL);
+      AE_TRY (r.slots[i] != NULL);
     }
   r.workspace
       = ae_stream_scratch (s, AE_F32, 1, (int64_t[]){ AE_MAX (dry.max_workspace, 1) }, "vae.gn_workspace", error);
-  TRY (r.workspace != NULL);
-  TRY (acquire (&r, &x, 5, input->shape));
-  TRY (ae_op_copy (s, &x.t, input, error));
-  TRY (coder_forward (&r, vae, cd, &x));
+  AE_TRY (r.workspace != NULL);
+  AE_TRY (acquire (&r, &x, 5, input->shape));
+  AE_TRY (ae_op_copy (s, &x.t, input, error));
+  AE_TRY (coder_forward (&r, vae, cd, &x));
   return ae_op_copy (s, output, &x.t, error);
 }
 
@@ -833,14 +825,14 @@ check_video (const char *what, const ae_tensor *t, ae_error *error)
 bool
 ae_vae_decoder_core (ae_vae *vae, ae_stream *s, ae_tensor *video, const ae_tensor *z, ae_error *error)
 {
-  TRY (check_video ("the latent", z, error) && check_video ("the video", video, error));
+  AE_TRY (check_video ("the latent", z, error) && check_video ("the video", video, error));
   return run_core (vae, s, &vae->decoder, video, z, error);
 }
 
 bool
 ae_vae_encoder_core (ae_vae *vae, ae_stream *s, ae_tensor *h, const ae_tensor *video, ae_error *error)
 {
-  TRY (check_video ("the video", video, error) && check_video ("the latent", h, error));
+  AE_TRY (check_video ("the video", video, error) && check_video ("the latent", h, error));
   return run_core (vae, s, &vae->encoder, h, video, error);
 }
 
@@ -938,12 +930,12 @@ blend_tile (ae_stream *s, ae_tensor *out, const ae_tensor *piece, const float *w
   ae_tensor *region = ae_stream_scratch (s, AE_F32, 5, piece->shape, "vae.blend_region", error);
   bool ok = wtensor != NULL && weighted != NULL && region != NULL && ae_tensor_upload_f32 (wtensor, weights, error);
   free (weights);
-  TRY (ok);
+  AE_TRY (ok);
   ae_tensor view = ae_view (out, (ot * H + oh) * W + ow, 5, (int64_t[]){ 1, C, t, h, w },
                             (int64_t[]){ C * T * H * W, T * H * W, H * W, W, 1 });
-  TRY (ae_op_mul (s, weighted, piece, wtensor, error));
-  TRY (ae_op_copy (s, region, &view, error));
-  TRY (ae_op_add (s, region, region, weighted, error));
+  AE_TRY (ae_op_mul (s, weighted, piece, wtensor, error));
+  AE_TRY (ae_op_copy (s, region, &view, error));
+  AE_TRY (ae_op_add (s, region, region, weighted, error));
   return ae_op_copy (s, &view, region, error);
 }
 
@@ -981,7 +973,7 @@ ae_vae_decode (ae_vae *vae, ae_stream *s, ae_tensor *video, const ae_tensor *z, 
   const int64_t scale[3] = { vae->config.temporal_compression_ratio, 8, 8 };
   char buf[64];
 
-  TRY (check_video ("the latent", z, error) && check_video ("the video", video, error));
+  AE_TRY (check_video ("the latent", z, error) && check_video ("the video", video, error));
   const int64_t T = z->shape[2], H = z->shape[3], W = z->shape[4];
   const int64_t size[3] = { T, H, W };
   if (video->shape[1] != vae->config.out_channels || video->shape[2] != T * scale[0] || video->shape[3] != H * 8
@@ -1006,9 +998,9 @@ ae_vae_decode (ae_vae *vae, ae_stream *s, ae_tensor *video, const ae_tensor *z, 
 
   /* post_quant_conv over the whole latent (kept past the per-tile
    * finishes), then the tiles. */
-  TRY (zero_tensor (s, video, error));
+  AE_TRY (zero_tensor (s, video, error));
   ae_tensor *kept = ae_tensor_new (vae->ctx, AE_F32, 5, z->shape, "vae.post_quant", error);
-  TRY (kept != NULL);
+  AE_TRY (kept != NULL);
   bool ok;
   if (vae->dtype == AE_F32)
     ok = pointwise (s, kept, z, vae->post_quant_w, vae->post_quant_b, error);
@@ -1064,7 +1056,7 @@ ae_vae_encode (ae_vae *vae, ae_stream *s, ae_tensor *moments, const ae_tensor *v
   const int64_t lc2 = 2 * vae->config.latent_channels;
   char buf[64];
 
-  TRY (check_video ("the video", video, error) && check_video ("the moments", moments, error));
+  AE_TRY (check_video ("the video", video, error) && check_video ("the moments", moments, error));
   const int64_t F = video->shape[2], H = video->shape[3], W = video->shape[4];
   const int64_t size[3] = { F, H, W };
   const int64_t T = F / scale[0], h = H / 8, w = W / 8;
@@ -1087,7 +1079,7 @@ ae_vae_encode (ae_vae *vae, ae_stream *s, ae_tensor *moments, const ae_tensor *v
                               tiling.reference_only);
     }
   ae_tensor *blended = ae_tensor_new (vae->ctx, AE_F32, 5, moments->shape, "vae.encode_blend", error);
-  TRY (blended != NULL);
+  AE_TRY (blended != NULL);
   bool ok = zero_tensor (s, blended, error);
 
   const int64_t overlap[3] = { (tiling.kernel[0] - tiling.stride[0]) / scale[0],

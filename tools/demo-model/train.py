@@ -156,12 +156,15 @@ def stage_tokenizer(work):
         words = sorted({w for c in combos for w in make_data.caption(*c).split()})
         f.write(" ".join(w + "s" for w in words) + "\n")
     prefix = os.path.join(work, "spiece")
-    cmd = ["spm_train", "--input=" + corpus, "--model_prefix=" + prefix, "--model_type=unigram",
+    # Run in the work folder with relative names: the model records its
+    # training input and prefix, and a shipped model must not carry paths of
+    # the machine that made it.
+    cmd = ["spm_train", "--input=" + os.path.basename(corpus), "--model_prefix=spiece", "--model_type=unigram",
            "--vocab_size=%d" % S["tokenizer"]["vocab_size"], "--hard_vocab_limit=false",
            "--pad_id=0", "--eos_id=1", "--unk_id=2", "--bos_id=-1", "--pad_piece=<pad>", "--eos_piece=</s>",
            "--unk_piece=<unk>", "--character_coverage=1.0", "--num_threads=1", "--seed_sentencepiece_size=1000000",
            "--shuffle_input_sentence=false", "--minloglevel=1"]
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd, check=True, cwd=work)
     tok = tokenize_t5.Tokenizer(prefix + ".model", S["tokenizer"]["max_length"])
     for c in combos[:3]:
         cap = make_data.caption(*c)
