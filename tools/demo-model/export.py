@@ -90,7 +90,7 @@ def main():
         "trained_betas": None,
     })
 
-    dump(os.path.join(out, "text_encoder/config.json"), train.t5_config(ck["vocab"]))
+    dump(os.path.join(out, "text_encoder/config.json"), ck.get("t5_config") or train.t5_config(ck["vocab"]))
     st_io.save(os.path.join(out, "text_encoder/model.safetensors"), tensors(ck["t5"], "f32"), meta)
 
     os.makedirs(os.path.join(out, "tokenizer"))
@@ -115,7 +115,7 @@ def main():
     dump(os.path.join(out, "tokenizer/special_tokens_map.json"),
          {"eos_token": tok("</s>"), "pad_token": tok("<pad>"), "unk_token": tok("<unk>")})
 
-    dump(os.path.join(out, "transformer/config.json"), train.dit_config())
+    dump(os.path.join(out, "transformer/config.json"), ck.get("dit_config") or train.dit_config())
     st_io.save(os.path.join(out, "transformer/diffusion_pytorch_model.safetensors"), tensors(ck["dit"], a.dtype),
                meta)
 

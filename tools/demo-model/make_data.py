@@ -78,8 +78,10 @@ def _mask(shape, cx, cy, r, size, ss=2):
     return m.reshape(size, ss, size, ss).mean(axis=(1, 3))
 
 
-def render(colour, shape, motion, background, rng, frames=None, size=None):
-    """One clip (frames, size, size, 3) uint8."""
+def render(colour, shape, motion, background, rng, frames=None, size=None, cells=0):
+    """One clip (frames, size, size, 3) uint8. With cells=N, also its majority cells: (frames, size/N, size/N, 3)
+    float, each N x N cell of every frame painted with the shape's colour where the shape covers more than half
+    of the cell and with the background's elsewhere."""
     d = SETTINGS["data"]
     frames = frames or d["frames"]
     size = size or d["size"]
@@ -111,15 +113,21 @@ def render(colour, shape, motion, background, rng, frames=None, size=None):
     else:
         raise ValueError(motion)
     out = np.empty((frames, size, size, 3), np.uint8)
+    major = np.empty((frames, size // max(cells, 1), size // max(cells, 1), 3), np.float32)
     for f in range(frames):
         a = _mask(shape, cx[f], cy[f], rr[f], size)[..., None]
         out[f] = np.clip(np.rint(bg * (1 - a) + fg * a), 0, 255).astype(np.uint8)
-    return out
+        if cells:
+            n = size // cells
+            cover = a[..., 0].reshape(n, cells, n, cells).mean(axis=(1, 3))[..., None]
+            major[f] = np.where(cover > 0.5, np.clip(np.rint(fg), 0, 255), np.clip(np.rint(bg), 0, 255))
+    return (out, major) if cells else out
 
 
-def sample(rng, combos):
+def sample(rng, combos, cells=0):
+    """(caption, clip), or (caption, (clip, majority cells)) with cells=N (see render)."""
     c, s, m, b = combos[rng.integers(len(combos))]
-    return caption(c, s, m, b), render(c, s, m, b, rng)
+    return caption(c, s, m, b), render(c, s, m, b, rng, cells=cells)
 
 
 def _preview(folder):

@@ -113,9 +113,11 @@ def dit_config():
         "cross_attention_dim": D,
         "dropout": 0.0,
         "in_channels": S["vae"]["latent_channels"],
-        "interpolation_scale_h": 1.0,
-        "interpolation_scale_t": 1.0,
-        "interpolation_scale_w": 1.0,
+        # RoPE positions are divided by these; below 1 they turn further per token, which sharpens the
+        # attention's sense of "one frame later, one cell across" on these tiny 4x4x4 token grids.
+        "interpolation_scale_h": d.get("interpolation_scale", 1.0),
+        "interpolation_scale_t": d.get("interpolation_scale", 1.0),
+        "interpolation_scale_w": d.get("interpolation_scale", 1.0),
         "norm_elementwise_affine": False,
         "norm_eps": 1e-06,
         "num_attention_heads": d["num_attention_heads"],
@@ -348,9 +350,18 @@ def stage_latents(work, device):
     # The constructed encoder (no VAE training steps) is an 8x8 average of every 4th frame (construct_vae):
     # computed directly, after checking it against the encoder itself on the first batch.
     constructed = S["vae"]["crop_steps"] + S["vae"]["full_steps"] == 0
+    # "majority" (constructed VAE only): every latent cell holds the colour that covers most of its 8x8 pixels
+    # instead of their mean. The constructed decoder repeats a cell over its pixels, so a sample from a DiT
+    # trained on these decodes to the clips' own colours; with cell means, the cells on a shape's edge decode
+    # to blends (red on black -> brown) that are neither the shape's colour nor the background's.
+    majority = S["vae"].get("latent_cells", "mean") == "majority"
+    assert constructed or not majority, "majority cells need the constructed VAE"
     with torch.no_grad():
         for i in range(0, d["clips"], 16):
-            batch = [make_data.sample(rng, combos) for _ in range(min(16, d["clips"] - i))]
+            batch = [make_data.sample(rng, combos, cells=8 if majority else 0) for _ in range(min(16, d["clips"] - i))]
+            if majority:
+                cells = np.stack([b[1][1][::4] for b in batch])  # (B, T, 8, 8, 3)
+                batch = [(cap, clip) for cap, (clip, _) in batch]
             x = to_video(np.stack([b[1] for b in batch])).to(device)
             if constructed:
                 mean = F.avg_pool3d(x[:, :, ::4], (1, 8, 8))
@@ -363,6 +374,13 @@ def stage_latents(work, device):
                     log("constructed encoder against 8x8 pooling: max difference %.1e" % err)
                     assert err < 1e-2
                 mean, logvar = m, lv
+            if majority:
+                maj = torch.from_numpy(cells).float().div(127.5).sub(1.0).permute(0, 4, 1, 2, 3)
+                if i == 0:
+                    log("majority cells against the encoder's means: mean |difference| %.3f, cells that differ %.1f%%"
+                        % ((maj - mean[:, :3]).abs().mean().item(),
+                           100.0 * ((maj - mean[:, :3]).abs().amax(1) > 0.1).float().mean().item()))
+                mean = torch.cat([maj, torch.zeros_like(maj[:, :1])], 1).to(device)
             means.append(mean.cpu())
             stds.append(torch.exp(0.5 * logvar).cpu())
             for cap, _ in batch:
@@ -436,7 +454,12 @@ def stage_dit(work, device):
         xt = a.sqrt() * z0 + (1 - a).sqrt() * eps
         ctx = t5(ids.to(device), mask.to(device))
         pred = dit(xt, ctx, mask.to(device), t.float().to(device), rope)
-        loss = F.mse_loss(pred, eps)
+        # Min-SNR weighting (Hang et al. 2023) for epsilon prediction: min(SNR, gamma) / SNR, with the SNR of
+        # the scaled latents (std latent_scale). Low-noise steps, where epsilon is mostly the clip's fine
+        # detail, stop dominating the loss; the mid-noise steps that decide layout and motion weigh more.
+        snr = a.view(-1) / (1 - a.view(-1)) * d["latent_scale"] ** 2
+        w = snr.clamp(max=d["min_snr_gamma"]) / snr
+        loss = (w * (pred - eps).pow(2).mean(dim=(1, 2, 3, 4))).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -449,16 +472,17 @@ def stage_dit(work, device):
         if step % 100 == 0 or step == d["steps"] - 1:
             log("dit step %d/%d loss %.4f (%.0f s)" % (step, d["steps"], run, time.time() - t0))
         if (step + 1) % 500 == 0 or step == d["steps"] - 1:
-            save_dit(work, t5, dit, ema, params, tok, sf)
+            save_dit(work, t5, dit, ema, params, tok, sf, step + 1)
 
 
-def save_dit(work, t5, dit, ema, params, tok, sf):
+def save_dit(work, t5, dit, ema, params, tok, sf, step):
     with torch.no_grad():
         live = [p.detach().clone() for p in params]
         for p, e in zip(params, ema):
             p.copy_(e)
         torch.save({"t5": t5.state_dict(), "dit": dit.state_dict(), "vocab": tok.vocab_size(),
-                    "scaling_factor": sf}, os.path.join(work, "dit.pt"))
+                    "scaling_factor": sf, "step": step,
+                    "t5_config": t5_config(tok.vocab_size()), "dit_config": dit_config()}, os.path.join(work, "dit.pt"))
         for p, v in zip(params, live):
             p.copy_(v)
 
@@ -468,8 +492,15 @@ def main():
     ap.add_argument("--work", default=os.path.join(HERE, "work"))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=JSON",
+                    help="overrides one setting of settings.json for this run (experiments); repeatable")
     ap.add_argument("stages", nargs="*", default=["tokenizer", "vae", "latents", "dit"])
     a = ap.parse_args()
+    for o in a.set:
+        key, value = o.split("=", 1)
+        section, name = key.split(".")
+        S[section][name] = json.loads(value)
+        log("setting %s = %s" % (key, value))
     os.makedirs(a.work, exist_ok=True)
     torch.set_num_threads(a.threads)
     torch.set_flush_denormal(True)  # subnormal floats are very slow on x86
