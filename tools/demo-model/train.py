@@ -431,6 +431,11 @@ def stage_dit(work, device):
         torch.nn.init.zeros_(blk.ff.net[2].weight)
     torch.nn.init.zeros_(dit.proj_out.weight)
     torch.nn.init.normal_(t5.shared.weight, std=1.0)
+    if S["transformer"].get("init"):  # continue from a checkpoint's weights (a new optimiser and schedule)
+        ck = torch.load(os.path.join(work, S["transformer"]["init"]))
+        t5.load_state_dict(ck["t5"])
+        dit.load_state_dict(ck["dit"])
+        log("weights from %s (step %s)" % (S["transformer"]["init"], ck.get("step")))
     params = list(t5.parameters()) + list(dit.parameters())
     ema = [p.detach().clone() for p in params]
     opt = torch.optim.AdamW(params, lr=d["lr"], weight_decay=0.01)
