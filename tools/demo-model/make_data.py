@@ -113,7 +113,7 @@ def render(colour, shape, motion, background, rng, frames=None, size=None, cells
     else:
         raise ValueError(motion)
     out = np.empty((frames, size, size, 3), np.uint8)
-    major = np.empty((frames, size // max(cells, 1), size // max(cells, 1), 3), np.float32)
+    major = np.empty((frames, size // cells, size // cells, 3), np.float32) if cells else None
     for f in range(frames):
         a = _mask(shape, cx[f], cy[f], rr[f], size)[..., None]
         out[f] = np.clip(np.rint(bg * (1 - a) + fg * a), 0, 255).astype(np.uint8)
