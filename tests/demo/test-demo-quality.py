@@ -4,8 +4,8 @@
     test-demo-quality.py ALLEGRO_STUDIO MODEL_DIR HELD_OUT_JSON
 
 For every held-out prompt (caption combinations of colour, motion and background that training never saw,
-written by tools/demo-model/export.py), renders 16 frames of 64x64 with the engine (`allegro-studio generate`,
-20 steps, guidance 7.5, a fixed seed per prompt) and checks from the PNG frames alone:
+written by tools/demo-model/export.py), renders 16 frames of 64x64 with the engine (`allegro-studio generate`
+with the model's default steps and guidance, a fixed seed per prompt) and checks from the PNG frames alone:
   - background: the most common colour of the clip is the named background;
   - colour: the named colour is the largest region that is not background;
   - motion: the region's centroid moves at least 8 pixels the named way (left, right, up, down) and little
@@ -25,8 +25,9 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 FRAMES, SIZE = 16, 64
-STEPS = int(os.environ.get("DEMO_QUALITY_STEPS", "20"))
-GUIDANCE = float(os.environ.get("DEMO_QUALITY_GUIDANCE", "7.5"))
+# Unset, the model's own defaults (model_index.json's `_allegro_studio` hints), as the application uses them.
+STEPS = os.environ.get("DEMO_QUALITY_STEPS")
+GUIDANCE = os.environ.get("DEMO_QUALITY_GUIDANCE")
 
 
 def read_png(path):
@@ -133,8 +134,11 @@ def judge(frames, case, palette):
 
 def render(exe, model, prompt, seed, folder):
     cmd = [exe, "generate", "--model", model, "--prompt", prompt, "--raw-prompt", "--frames", str(FRAMES),
-           "--width", str(SIZE), "--height", str(SIZE), "--steps", str(STEPS), "--guidance", str(GUIDANCE),
-           "--seed", str(seed), "--out", folder]
+           "--width", str(SIZE), "--height", str(SIZE), "--seed", str(seed), "--out", folder]
+    if STEPS:
+        cmd += ["--steps", STEPS]
+    if GUIDANCE:
+        cmd += ["--guidance", GUIDANCE]
     t0 = time.time()
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if r.returncode != 0:
@@ -169,6 +173,9 @@ def main():
             ok, why = judge(frames, case, palette)
             passed += ok
             print("%s  %-58s %s" % ("ok  " if ok else "FAIL", case["prompt"], why))
+    hints = json.load(open(os.path.join(model, "model_index.json"))).get("_allegro_studio", {})
+    print("sampling: %s steps, guidance %s (%s)" % (STEPS or hints.get("steps"), GUIDANCE or hints.get("guidance_scale"),
+                                                    "from the environment" if STEPS or GUIDANCE else "the model's defaults"))
     rate = passed / len(cases)
     print("held-out prompts followed: %d of %d (%.0f%%); threshold %.0f%%" % (passed, len(cases), 100 * rate,
                                                                               100 * threshold))

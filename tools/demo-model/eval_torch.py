@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The quality test's judgement on PyTorch renders of an exported model (quick, while tuning training).
 
-    eval_torch.py [--model resources/demo-model] [--guidance 7.5] [--steps 20] [--train]
+    eval_torch.py [--model resources/demo-model] [--guidance G] [--steps N] (default: settings.json "sampling") [--train]
 
 Renders every held-out prompt (tests/demo/held-out.json) with bench_torch.py's PyTorch pipeline and judges
 it with tests/demo/test-demo-quality.py's checks; --train uses prompts seen in training instead.
@@ -29,8 +29,8 @@ spec.loader.exec_module(quality)
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.path.join(ROOT, "resources/demo-model"))
-    ap.add_argument("--guidance", type=float, default=7.5)
-    ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--guidance", type=float, default=make_data.SETTINGS["sampling"]["guidance"])
+    ap.add_argument("--steps", type=int, default=make_data.SETTINGS["sampling"]["steps"])
     ap.add_argument("--train", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=0, help="only the first N prompts")

@@ -67,8 +67,8 @@ def main():
         "_class_name": "AllegroPipeline",
         "_diffusers_version": "0.37.1",
         # Ignored by diffusers (leading underscore): how this model was trained to be prompted.
-        "_allegro_studio": {"demo": True, "prompt_templates": False, "negative_prompt": "", "steps": 20,
-                            "guidance_scale": 7.5, "frames": S["data"]["frames"], "width": S["data"]["size"],
+        "_allegro_studio": {"demo": True, "prompt_templates": False, "negative_prompt": "",
+                            "steps": S["sampling"]["steps"], "guidance_scale": S["sampling"]["guidance"], "frames": S["data"]["frames"], "width": S["data"]["size"],
                             "height": S["data"]["size"]},
         "scheduler": ["diffusers", "EulerAncestralDiscreteScheduler"],
         "text_encoder": ["transformers", "T5EncoderModel"],
@@ -128,7 +128,8 @@ def main():
     with open(os.path.join(out, "README.md"), "w") as f:
         f.write(README.format(
             colours=", ".join(pal["colours"]), backgrounds=", ".join(pal["backgrounds"]),
-            shapes=", ".join(S["shapes"]), frames=S["data"]["frames"], size=S["data"]["size"]))
+            shapes=", ".join(S["shapes"]), frames=S["data"]["frames"], size=S["data"]["size"],
+            steps=S["sampling"]["steps"], guidance=S["sampling"]["guidance"]))
 
     dump(os.path.join(ROOT, "tests/demo/held-out.json"), {
         "comment": "Written by tools/demo-model/export.py: caption combinations (colour, motion, background) "
@@ -158,7 +159,7 @@ Prompts: "a <colour> <shape> <motion> on a <background> background", where
 - background: {backgrounds}
 
 Trained for {frames} frames of {size}x{size}, without Allegro's prompt templates and with an empty negative
-prompt (`--raw-prompt`), 20 steps, guidance 7.5.
+prompt (`--raw-prompt`); its defaults: {steps} steps, guidance {guidance}.
 """
 
 if __name__ == "__main__":

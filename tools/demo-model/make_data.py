@@ -91,17 +91,24 @@ def render(colour, shape, motion, background, rng, frames=None, size=None, cells
     s = size / 64.0
     t = np.linspace(0.0, 1.0, frames)
     if motion in ("left", "right", "up", "down"):
-        r = u(7, 11) * s
-        dist = u(22, 30) * s
+        # A fixed speed: with the VAE's 4 frames per latent frame and 8 pixels per latent cell, `speed` 2 moves
+        # the shape exactly one cell from one latent frame to the next, so a caption's motion is one fixed
+        # offset between the DiT's frames (which RoPE attention can express) rather than a random fraction.
+        r = u(7, 10) * s
+        dist = d.get("speed", 2.0) * (frames - 1) * s
         lo, hi = r + 2 * s, size - r - 2 * s
-        start = u(lo + dist, hi) if motion in ("left", "up") else u(lo, hi - dist)
+        # `exit` lets a shape end its move that far past the edge it heads for (partly out of frame): on 64
+        # pixels the start ranges of opposite motions would otherwise not overlap, and a DiT without
+        # absolute positions learns "move away from the nearer edge" instead of reading the caption.
+        e = d.get("exit", 0.0) * s
+        start = u(lo + dist - e, hi) if motion in ("left", "up") else u(lo, hi - dist + e)
         sign = -1.0 if motion in ("left", "up") else 1.0
         across = u(lo + 4 * s, hi - 4 * s)
         along = start + sign * dist * t
         cx, cy = (along, np.full(frames, across)) if motion in ("left", "right") else (np.full(frames, across), along)
         rr = np.full(frames, r)
     elif motion in ("growing", "shrinking"):
-        r0, r1 = u(4, 6) * s, u(14, 17) * s
+        r0, r1 = u(*d.get("grow_from", [4, 6])) * s, u(*d.get("grow_to", [14, 17])) * s
         rr = r0 + (r1 - r0) * t if motion == "growing" else r1 + (r0 - r1) * t
         cx = np.full(frames, u(size / 2 - 6 * s, size / 2 + 6 * s))
         cy = np.full(frames, u(size / 2 - 6 * s, size / 2 + 6 * s))

@@ -116,14 +116,14 @@ def dit_config():
         # RoPE positions are divided by these; below 1 they turn further per token, which sharpens the
         # attention's sense of "one frame later, one cell across" on these tiny 4x4x4 token grids.
         "interpolation_scale_h": d.get("interpolation_scale", 1.0),
-        "interpolation_scale_t": d.get("interpolation_scale", 1.0),
+        "interpolation_scale_t": d.get("interpolation_scale_t", d.get("interpolation_scale", 1.0)),
         "interpolation_scale_w": d.get("interpolation_scale", 1.0),
         "norm_elementwise_affine": False,
         "norm_eps": 1e-06,
         "num_attention_heads": d["num_attention_heads"],
         "num_layers": d["num_layers"],
         "out_channels": S["vae"]["latent_channels"],
-        "patch_size": 2,
+        "patch_size": d.get("patch_size", 2),
         "patch_size_t": 1,
         "sample_frames": f // 4,
         "sample_height": s // 8,
