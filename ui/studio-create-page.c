@@ -272,17 +272,19 @@ on_preset_toggled (StudioCreatePage *self)
 }
 
 /* The presets for a model whose transformer was trained on SAMPLE_WIDTH x
- * SAMPLE_HEIGHT pixels and SAMPLE_FRAMES frames.  The real Allegro model
- * (1280 x 720 x 88): Final at that size with 100 steps, Draft at half size
- * (640 x 352), 40 frames, 30 steps.  Small models (the demo and test
- * models): both at the trained size, the Draft with fewer frames and steps. */
+ * SAMPLE_HEIGHT pixels and SAMPLE_FRAMES frames, with the model's own
+ * guidance scale (7.5 for the real Allegro model, 5 for the demo model).
+ * The real Allegro model (1280 x 720 x 88): Final at that size with 100
+ * steps, Draft at half size (640 x 352), 40 frames, 30 steps.  Small models
+ * (the demo and test models): both at the trained size, the Draft with fewer
+ * frames and steps. */
 static void
-presets_for_model (Preset presets[2], int sample_width, int sample_height, int sample_frames)
+presets_for_model (Preset presets[2], int sample_width, int sample_height, int sample_frames, double guidance)
 {
   const gboolean large = MAX (sample_width, sample_height) > 512;
   Preset *final = &presets[PRESET_FINAL], *draft = &presets[PRESET_DRAFT];
   *final = (Preset){ .steps = large ? 100 : 40,
-                     .guidance = 7.5,
+                     .guidance = guidance,
                      .width = sample_width,
                      .height = sample_height,
                      .frames = sample_frames,
@@ -307,7 +309,17 @@ presets_for_model (Preset presets[2], int sample_width, int sample_height, int s
 typedef struct
 {
   int width, height, frames;
+  double guidance;
+  char *negative; /* the model's default negative prompt */
 } model_sizes;
+
+static void
+model_sizes_free (model_sizes *sizes)
+{
+  g_free (sizes->negative);
+  g_free (sizes);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (model_sizes, model_sizes_free)
 
 static void
 read_model_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
@@ -323,8 +335,11 @@ read_model_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   sizes->width = (int) folder->dit.sample_width * 8;
   sizes->height = (int) folder->dit.sample_height * 8;
   sizes->frames = (int) folder->dit.sample_frames * 4;
+  sizes->guidance = folder->default_guidance > 0 ? folder->default_guidance : 7.5;
+  sizes->negative
+      = g_strdup (folder->has_default_negative_prompt ? folder->default_negative_prompt : ae_prompt_default_negative);
   ae_model_folder_free (folder);
-  g_task_return_pointer (task, sizes, g_free);
+  g_task_return_pointer (task, sizes, (GDestroyNotify) model_sizes_free);
 }
 
 static void
@@ -332,7 +347,7 @@ on_model_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (StudioCreatePage) self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autofree model_sizes *sizes = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr (model_sizes) sizes = g_task_propagate_pointer (G_TASK (result), &error);
   const char *dir = g_task_get_task_data (G_TASK (result));
 
   if (disposed (self) || g_strcmp0 (dir, studio_session_get_model_dir (self->session)) != 0)
@@ -348,8 +363,10 @@ on_model_read (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   else
     {
-      presets_for_model (self->presets, sizes->width, sizes->height, sizes->frames);
+      presets_for_model (self->presets, sizes->width, sizes->height, sizes->frames, sizes->guidance);
       load_fields (self);
+      /* The demo model was trained with an empty unconditional prompt, not the reference's negative one. */
+      text_view_set_text (self->negative_view, sizes->negative);
     }
   gtk_revealer_set_reveal_child (self->model_banner, sizes == NULL);
   update_actions (self);
@@ -1278,7 +1295,7 @@ studio_create_page_init (StudioCreatePage *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   /* Until the model's configs are read: the real Allegro model's presets. */
-  presets_for_model (self->presets, 1280, 720, 88);
+  presets_for_model (self->presets, 1280, 720, 88, 7.5);
   self->preset = PRESET_DRAFT;
   load_fields (self);
   text_view_set_text (self->negative_view, ae_prompt_default_negative);

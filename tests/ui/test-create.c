@@ -11,6 +11,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ae-tokenizer.h"
 #include "studio-create-page.h"
@@ -177,6 +178,18 @@ static gboolean
 banner_shown (gpointer data)
 {
   return gtk_revealer_get_reveal_child (child ("model_banner"));
+}
+
+static gboolean
+guidance_is_five (gpointer data)
+{
+  return gtk_spin_button_get_value (child ("guidance_spin")) == 5.0 && gtk_widget_is_sensitive (child ("make_button"));
+}
+
+static gboolean
+guidance_is_default (gpointer data)
+{
+  return gtk_spin_button_get_value (child ("guidance_spin")) == 7.5 && gtk_widget_is_sensitive (child ("make_button"));
 }
 
 static gboolean
@@ -523,6 +536,34 @@ main (int argc, char **argv)
   check (!gtk_widget_is_sensitive (child ("make_button")), "and making takes is not offered");
   studio_session_set_model_dir (session, model);
   check (wait_until (make_enabled, NULL, 30), "the model back, making takes is offered again");
+  check (gtk_spin_button_get_value (child ("guidance_spin")) == 7.5, "a model without hints gets guidance 7.5");
+
+  /* A model whose model_index.json names its own guidance and negative prompt
+   * (as the demo model's does): the presets and the negative prompt follow it. */
+  g_autofree char *hinted = g_build_filename (dir, "hinted-model", NULL);
+  g_assert_cmpint (g_mkdir (hinted, 0755), ==, 0);
+  const char *parts[] = { "scheduler", "text_encoder", "tokenizer", "transformer", "vae" };
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++)
+    {
+      g_autofree char *target = g_build_filename (model, parts[i], NULL);
+      g_autofree char *link = g_build_filename (hinted, parts[i], NULL);
+      g_assert_cmpint (symlink (target, link), ==, 0);
+    }
+  g_autofree char *index_path = g_build_filename (hinted, "model_index.json", NULL);
+  check (g_file_set_contents (index_path,
+                              "{\"_class_name\": \"AllegroPipeline\", \"_allegro_studio\": {\"guidance_scale\": 5,"
+                              " \"negative_prompt\": \"\"}, \"scheduler\": [], \"text_encoder\": [],"
+                              " \"tokenizer\": [], \"transformer\": [], \"vae\": []}",
+                              -1, &error),
+         "the hinted model_index.json is written");
+  studio_session_set_model_dir (session, hinted);
+  check (wait_until (guidance_is_five, NULL, 30), "the presets take the model's guidance (5)");
+  g_autofree char *hinted_negative = text_of (child ("negative_view"));
+  check (g_strcmp0 (hinted_negative, "") == 0, "and its empty negative prompt");
+  studio_session_set_model_dir (session, model);
+  check (wait_until (guidance_is_default, NULL, 30), "the first model back, guidance 7.5 again");
+  g_autofree char *back_negative = text_of (child ("negative_view"));
+  check (g_strcmp0 (back_negative, ae_prompt_default_negative) == 0, "with the reference's negative prompt");
 
   /* A legal reviewer sees the takes, not the render controls. */
   studio_session_set_member (session, "lena", &error);
