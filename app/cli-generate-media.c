@@ -64,12 +64,12 @@ cli_write_video (const char *path, const ae_video *video, int fps, const char *p
   prov->model_name = g_strdup (model_name);
   prov->model_hash = cli_model_fingerprint (folder);
   prov->prompt = g_strdup (prompt);
-  prov->negative_prompt = g_strdup (negative != NULL ? negative : "");
+  prov->negative_prompt = g_strdup (
+      negative != NULL ? negative
+                       : ae_model_folder_negative_prompt (folder, !gp->raw_prompts && folder->prompt_templates));
   prov->seed = seed;
-  prov->steps = (int) (gp->steps > 0 ? gp->steps : folder->default_steps > 0 ? folder->default_steps : 100);
-  prov->guidance = gp->guidance_scale > 0         ? gp->guidance_scale
-                   : folder->default_guidance > 0 ? folder->default_guidance
-                                                  : 7.5;
+  prov->steps = (int) (gp->steps > 0 ? gp->steps : ae_model_folder_steps (folder));
+  prov->guidance = gp->guidance_scale > 0 ? gp->guidance_scale : ae_model_folder_guidance (folder);
   prov->width = (int) video->width;
   prov->height = (int) video->height;
   prov->frames = (int) video->frames;

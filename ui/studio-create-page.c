@@ -101,6 +101,7 @@ struct _StudioCreatePage
   int preset;
   gboolean loading_fields;
   gboolean model_ok;
+  char *model_negative; /* the model's default negative prompt (Reset) */
   gboolean reloading, reload_again;
   guint reload_timer;
   guint history_serial;
@@ -335,9 +336,8 @@ read_model_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
   sizes->width = (int) folder->dit.sample_width * 8;
   sizes->height = (int) folder->dit.sample_height * 8;
   sizes->frames = (int) folder->dit.sample_frames * 4;
-  sizes->guidance = folder->default_guidance > 0 ? folder->default_guidance : 7.5;
-  sizes->negative
-      = g_strdup (folder->has_default_negative_prompt ? folder->default_negative_prompt : ae_prompt_default_negative);
+  sizes->guidance = ae_model_folder_guidance (folder);
+  sizes->negative = g_strdup (ae_model_folder_negative_prompt (folder, folder->prompt_templates));
   ae_model_folder_free (folder);
   g_task_return_pointer (task, sizes, (GDestroyNotify) model_sizes_free);
 }
@@ -366,7 +366,9 @@ on_model_read (GObject *source, GAsyncResult *result, gpointer user_data)
       presets_for_model (self->presets, sizes->width, sizes->height, sizes->frames, sizes->guidance);
       load_fields (self);
       /* The demo model was trained with an empty unconditional prompt, not the reference's negative one. */
-      text_view_set_text (self->negative_view, sizes->negative);
+      g_free (self->model_negative);
+      self->model_negative = g_steal_pointer (&sizes->negative);
+      text_view_set_text (self->negative_view, self->model_negative);
     }
   gtk_revealer_set_reveal_child (self->model_banner, sizes == NULL);
   update_actions (self);
@@ -957,7 +959,8 @@ take_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 static void
 reset_negative_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
-  text_view_set_text (STUDIO_CREATE_PAGE (widget)->negative_view, ae_prompt_default_negative);
+  StudioCreatePage *self = STUDIO_CREATE_PAGE (widget);
+  text_view_set_text (self->negative_view, self->model_negative);
 }
 
 static void
@@ -1201,6 +1204,7 @@ studio_create_page_dispose (GObject *object)
   adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), STUDIO_TYPE_CREATE_PAGE);
   g_clear_object (&self->queue);
+  g_clear_pointer (&self->model_negative, g_free);
   g_clear_object (&self->drafts_selection);
   g_clear_object (&self->finals_selection);
   g_clear_object (&self->drafts);
@@ -1298,7 +1302,8 @@ studio_create_page_init (StudioCreatePage *self)
   presets_for_model (self->presets, 1280, 720, 88, 7.5);
   self->preset = PRESET_DRAFT;
   load_fields (self);
-  text_view_set_text (self->negative_view, ae_prompt_default_negative);
+  self->model_negative = g_strdup (ae_prompt_default_negative);
+  text_view_set_text (self->negative_view, self->model_negative);
   gtk_spin_button_set_value (self->seed_spin, g_random_int_range (0, G_MAXINT32));
 
   GtkSpinButton *fields[] = { self->steps_spin,  self->guidance_spin, self->width_spin,

@@ -8,6 +8,7 @@
  */
 #include "ae-model-folder.h"
 #include "ae-safetensors-private.h"
+#include "ae-tokenizer.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -987,4 +988,24 @@ ae_model_folder_check_tensors (ae_model_folder *folder, ae_error *error)
   return expect_t5 (&t5, &folder->t5) && ae_weights_check_all_taken (folder->t5_weights, error)
          && expect_dit (&dit, &folder->dit) && ae_weights_check_all_taken (folder->dit_weights, error)
          && expect_vae (&vae, &folder->vae) && ae_weights_check_all_taken (folder->vae_weights, error);
+}
+
+int64_t
+ae_model_folder_steps (const ae_model_folder *folder)
+{
+  return folder->default_steps > 0 ? folder->default_steps : 100;
+}
+
+double
+ae_model_folder_guidance (const ae_model_folder *folder)
+{
+  return folder->default_guidance > 0 ? folder->default_guidance : 7.5;
+}
+
+const char *
+ae_model_folder_negative_prompt (const ae_model_folder *folder, bool templates)
+{
+  if (folder->has_default_negative_prompt)
+    return folder->default_negative_prompt;
+  return templates ? ae_prompt_default_negative : "";
 }

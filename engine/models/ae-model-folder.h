@@ -109,6 +109,13 @@ const char *ae_demo_model_dir (void);
 ae_model_folder *ae_model_folder_open_configs (const char *dir, ae_error *error);
 void ae_model_folder_free (ae_model_folder *folder);
 
+/* What a render uses when the caller names nothing: the model's hints, else
+ * the reference's 100 steps and guidance 7.5.  The negative prompt: the
+ * model's, else the reference's when prompt TEMPLATES are applied, else "". */
+int64_t ae_model_folder_steps (const ae_model_folder *folder);
+double ae_model_folder_guidance (const ae_model_folder *folder);
+const char *ae_model_folder_negative_prompt (const ae_model_folder *folder, bool templates);
+
 /* Checks that every component's weight set holds exactly the tensors its
  * config implies (names as in the published checkpoints, shapes from the
  * config): the first missing, mis-shaped or unexpected tensor fails with its

@@ -196,10 +196,8 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
 {
   const ae_model_folder *f = p->folder;
   const int64_t C = f->dit.in_channels;
-  const int64_t steps = gp->steps > 0 ? gp->steps : f->default_steps > 0 ? f->default_steps : 100;
-  const float guidance = gp->guidance_scale > 0    ? gp->guidance_scale
-                         : f->default_guidance > 0 ? (float) f->default_guidance
-                                                   : 7.5f;
+  const int64_t steps = gp->steps > 0 ? gp->steps : ae_model_folder_steps (f);
+  const float guidance = gp->guidance_scale > 0 ? gp->guidance_scale : (float) ae_model_folder_guidance (f);
   const bool templates = !gp->raw_prompts && f->prompt_templates;
   const bool cfg = guidance > 1.0f;
   const int64_t batch = cfg ? 2 : 1;
@@ -255,11 +253,7 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
   if (gp->negative_prompt != NULL)
     CHECK ((neg = prepare_prompt (gp->negative_prompt, false, error)) != NULL);
   else
-    CHECK ((neg = prepare_prompt (f->has_default_negative_prompt ? f->default_negative_prompt
-                                  : templates                    ? ae_prompt_default_negative
-                                                                 : "",
-                                  false, error))
-           != NULL);
+    CHECK ((neg = prepare_prompt (ae_model_folder_negative_prompt (f, templates), false, error)) != NULL);
   ids = calloc ((size_t) (2 * L), sizeof (int32_t));
   mask = calloc ((size_t) (2 * L), sizeof (int32_t));
   /* [negative, positive]: the unconditional half first, as the reference. */
@@ -470,7 +464,7 @@ ae_memory_plan_compute (const ae_model_folder *f, const ae_pipeline_params *para
   const int64_t height = gp->height > 0 ? gp->height : f->dit.sample_height * 8;
   const int64_t width = gp->width > 0 ? gp->width : f->dit.sample_width * 8;
   const int64_t L = gp->max_sequence_length > 0 ? gp->max_sequence_length : f->tokenizer_max_length;
-  const int64_t batch = (gp->guidance_scale > 0 ? gp->guidance_scale : 7.5f) > 1.0f ? 2 : 1;
+  const int64_t batch = (gp->guidance_scale > 0 ? gp->guidance_scale : ae_model_folder_guidance (f)) > 1.0 ? 2 : 1;
   int64_t T, h, w;
   ae_t5 *t5;
   ae_dit *dit;

@@ -41,11 +41,14 @@ if "$bin" help | grep -q provenance; then
   check "generate --out x.mp4: H.264, 64x48, 15 fps, 16 frames ($probe)" \
     "[ $rc -eq 0 ] && [ \"\$probe\" = 'h264,64,48,15/1,16' ]"
   prov=$("$bin" provenance "$tmp/v.mp4" --json)
-  check "... carrying its recipe (prompt, seed, model hash, AI-generated marker)" "echo \"\$prov\" | python3 -c '
+  # printf, not echo: dash's echo turns the JSON's \n escapes into newlines.
+  check "... carrying its recipe (prompt, seed, model hash, AI-generated marker)" "printf '%s\n' \"\$prov\" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 r = d[\"recipe\"]
 assert r[\"prompt\"] == \"a red square\" and int(r[\"seed\"]) == 9 and d[\"ai_generated\"] is True, d
+# No --negative-prompt: the one the render used, the reference default for a model with templates.
+assert r[\"negative_prompt\"].strip().startswith(\"nsfw, lowres\"), r
 assert d[\"model\"][\"hash\"].startswith(\"sha256\") and d[\"model\"][\"name\"] == \"allegro-tiny\", d
 '"
 else

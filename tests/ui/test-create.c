@@ -180,16 +180,12 @@ banner_shown (gpointer data)
   return gtk_revealer_get_reveal_child (child ("model_banner"));
 }
 
+/* The guidance field shows *(double *) DATA and the model is ready. */
 static gboolean
-guidance_is_five (gpointer data)
+guidance_is (gpointer data)
 {
-  return gtk_spin_button_get_value (child ("guidance_spin")) == 5.0 && gtk_widget_is_sensitive (child ("make_button"));
-}
-
-static gboolean
-guidance_is_default (gpointer data)
-{
-  return gtk_spin_button_get_value (child ("guidance_spin")) == 7.5 && gtk_widget_is_sensitive (child ("make_button"));
+  return gtk_spin_button_get_value (child ("guidance_spin")) == *(const double *) data
+         && gtk_widget_is_sensitive (child ("make_button"));
 }
 
 static gboolean
@@ -559,11 +555,16 @@ main (int argc, char **argv)
                               -1, &error),
          "the hinted model_index.json is written");
   studio_session_set_model_dir (session, hinted);
-  check (wait_until (guidance_is_five, NULL, 30), "the presets take the model's guidance (5)");
+  const double hinted_guidance = 5.0, reference_guidance = 7.5;
+  check (wait_until (guidance_is, (gpointer) &hinted_guidance, 30), "the presets take the model's guidance (5)");
   g_autofree char *hinted_negative = text_of (child ("negative_view"));
   check (g_strcmp0 (hinted_negative, "") == 0, "and its empty negative prompt");
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (child ("negative_view")), "blurry", -1);
+  check (gtk_widget_activate_action (GTK_WIDGET (page), "create.reset-negative", NULL), "reset is an action");
+  g_autofree char *reset_negative = text_of (child ("negative_view"));
+  check (g_strcmp0 (reset_negative, "") == 0, "Reset restores the model's negative prompt, not the reference's");
   studio_session_set_model_dir (session, model);
-  check (wait_until (guidance_is_default, NULL, 30), "the first model back, guidance 7.5 again");
+  check (wait_until (guidance_is, (gpointer) &reference_guidance, 30), "the first model back, guidance 7.5 again");
   g_autofree char *back_negative = text_of (child ("negative_view"));
   check (g_strcmp0 (back_negative, ae_prompt_default_negative) == 0, "with the reference's negative prompt");
 
