@@ -68,8 +68,8 @@ def main():
         "_diffusers_version": "0.37.1",
         # Ignored by diffusers (leading underscore): how this model was trained to be prompted.
         "_allegro_studio": {"demo": True, "prompt_templates": False, "negative_prompt": "",
-                            "steps": S["sampling"]["steps"], "guidance_scale": S["sampling"]["guidance"], "frames": S["data"]["frames"], "width": S["data"]["size"],
-                            "height": S["data"]["size"]},
+                            "steps": S["sampling"]["steps"], "guidance_scale": S["sampling"]["guidance"],
+                            "frames": S["data"]["frames"], "width": S["data"]["size"], "height": S["data"]["size"]},
         "scheduler": ["diffusers", "EulerAncestralDiscreteScheduler"],
         "text_encoder": ["transformers", "T5EncoderModel"],
         "tokenizer": ["transformers", "T5Tokenizer"],
