@@ -102,6 +102,13 @@ def render(colour, shape, motion, background, rng, frames=None, size=None, cells
         # absolute positions learns "move away from the nearer edge" instead of reading the caption.
         e = d.get("exit", 0.0) * s
         start = u(lo + dist - e, hi) if motion in ("left", "up") else u(lo, hi - dist + e)
+        if d.get("start_band"):
+            # `start_band` b: every move starts within b pixels of the centre, whatever its direction, so the
+            # first frame says nothing of the direction and only the caption does (the move may end partly
+            # out of frame: with speed 2, a band of 10 puts the centre at most 2 pixels past the edge by the
+            # VAE's last kept frame).
+            b = d["start_band"] * s
+            start = u(size / 2 - b, size / 2 + b)
         sign = -1.0 if motion in ("left", "up") else 1.0
         across = u(lo + 4 * s, hi - 4 * s)
         along = start + sign * dist * t
