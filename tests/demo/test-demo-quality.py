@@ -118,18 +118,21 @@ def judge(frames, case, palette):
     mean = lambda rs, k: sum(r[k] for r in rs) / len(rs)  # noqa: E731
     dx, dy = mean(last, 1) - mean(first, 1), mean(last, 2) - mean(first, 2)
     ratio = mean(last, 0) / mean(first, 0)
-    m = case["motion"]
+    return motion_ok(case["motion"], dx, dy, ratio), "dx %+.1f dy %+.1f area x%.2f" % (dx, dy, ratio)
+
+
+def motion_ok(m, dx, dy, ratio):
+    """Whether a region whose centroid moved (dx, dy) pixels and whose area changed `ratio` times did motion m
+    (also used by tools/demo-model/latent_judge.py on latent cells, in pixels)."""
     along = {"left": -dx, "right": dx, "up": -dy, "down": dy}
     if m in along:
         across = abs(dy) if m in ("left", "right") else abs(dx)
-        ok = along[m] >= 8 and across <= max(4.0, along[m] / 2)
-    elif m == "growing":
-        ok = ratio >= 1.8
-    elif m == "shrinking":
-        ok = ratio <= 0.55
-    else:
-        ok = abs(dx) <= 4 and abs(dy) <= 4 and 0.67 <= ratio <= 1.5
-    return ok, "dx %+.1f dy %+.1f area x%.2f" % (dx, dy, ratio)
+        return along[m] >= 8 and across <= max(4.0, along[m] / 2)
+    if m == "growing":
+        return ratio >= 1.8
+    if m == "shrinking":
+        return ratio <= 0.55
+    return abs(dx) <= 4 and abs(dy) <= 4 and 0.67 <= ratio <= 1.5
 
 
 def render(exe, model, prompt, seed, folder):

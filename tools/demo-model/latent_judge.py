@@ -7,12 +7,13 @@ Samples each prompt's 4x8x8 latent from WORK's checkpoint with the scheduler of 
 ancestral, a fixed seed per prompt), reads the latent cells as colours (channels 0-2 hold each cell's colour,
 see construct_vae in train.py) and judges them as the quality test judges pixels, in cells: the background
 is the median cell's nearest background, the shape's colour is the cell farthest from it, and the shape's
-weighted centroid must move at least one cell the named way between the first and last latent frames (area
-x1.5 growing, x0.67 shrinking, less than half a cell still). Prints one line per prompt, with the shape's
+weighted centroid and area must change between the first and last latent frames as the quality test's
+motion_ok asks of pixels (a cell is 8 pixels). Prints one line per prompt, with the shape's
 first-frame centroid (x0, y0, in cells), then the totals. The held-out prompts by default; --train draws N
 training prompts instead, to tell what is not learnt from what does not generalise.
 """
 import argparse
+import importlib.util
 import os
 import sys
 
@@ -25,6 +26,11 @@ import allegro_torch as at  # noqa: E402
 import make_data  # noqa: E402
 import tokenize_t5  # noqa: E402
 import train  # noqa: E402
+
+ROOT = os.path.normpath(os.path.join(HERE, "../.."))
+spec = importlib.util.spec_from_file_location("quality", os.path.join(ROOT, "tests/demo/test-demo-quality.py"))
+quality = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(quality)
 
 
 def sigmas(steps):
@@ -50,16 +56,7 @@ def judge(lat, case, colours, backgrounds):
            for f in range(lat.shape[0])]
     dx, dy = cen[-1][0] - cen[0][0], cen[-1][1] - cen[0][1]
     ratio = cen[-1][2] / (cen[0][2] + 1e-6)
-    along = {"left": -dx, "right": dx, "up": -dy, "down": dy}
-    if m in along:
-        across = abs(dy) if m in ("left", "right") else abs(dx)
-        moved = along[m] >= 1.0 and across <= max(0.5, along[m] / 2)
-    elif m == "growing":
-        moved = ratio >= 1.5
-    elif m == "shrinking":
-        moved = ratio <= 0.67
-    else:
-        moved = abs(dx) <= 0.5 and abs(dy) <= 0.5 and 0.67 <= ratio <= 1.5
+    moved = quality.motion_ok(m, dx * 8, dy * 8, ratio)  # the quality test's rule; a cell is 8 pixels
     return (bgn == b, fgn == c, moved), cen[0][:2], dx, dy, ratio, bgn, fgn
 
 
