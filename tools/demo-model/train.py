@@ -23,6 +23,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse  # noqa: E402
 import json
 import math
+import shutil
 import subprocess
 import sys
 import time
@@ -480,6 +481,22 @@ def stage_dit(work, device):
             save_dit(work, t5, dit, ema, params, tok, sf, step + 1)
 
 
+def stage_finetune(work, device):
+    """A second, shorter DiT run at a lower learning rate from the `dit` stage's weights (settings.json
+    "finetune": its keys replace the transformer's for this run); the first run's checkpoint is kept as
+    dit-base.pt."""
+    base = os.path.join(work, "dit-base.pt")
+    if not os.path.exists(base):
+        shutil.copyfile(os.path.join(work, "dit.pt"), base)
+    saved = dict(S["transformer"])
+    S["transformer"].update({k: v for k, v in S["finetune"].items() if k != "comment"}, init="dit-base.pt")
+    try:
+        stage_dit(work, device)
+    finally:
+        S["transformer"].clear()
+        S["transformer"].update(saved)
+
+
 def save_dit(work, t5, dit, ema, params, tok, sf, step):
     with torch.no_grad():
         live = [p.detach().clone() for p in params]
@@ -499,7 +516,7 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=JSON",
                     help="overrides one setting of settings.json for this run (experiments); repeatable")
-    ap.add_argument("stages", nargs="*", default=["tokenizer", "vae", "latents", "dit"])
+    ap.add_argument("stages", nargs="*", default=["tokenizer", "vae", "latents", "dit", "finetune"])
     a = ap.parse_args()
     for o in a.set:
         key, value = o.split("=", 1)
