@@ -180,7 +180,7 @@ def main():
     print("sampling: %s steps, guidance %s (%s)" % (STEPS or hints.get("steps"), GUIDANCE or hints.get("guidance_scale"),
                                                     "from the environment" if STEPS or GUIDANCE else "the model's defaults"))
     rate = passed / len(cases)
-    print("held-out prompts followed: %d of %d (%.0f%%); threshold %.0f%%" % (passed, len(cases), 100 * rate,
+    print("held-out prompts followed: %d of %d (%.1f%%); threshold %.0f%%" % (passed, len(cases), 100 * rate,
                                                                               100 * threshold))
     print("render time per clip: mean %.2f s, max %.2f s (%d at a time; %.1f s in all)" % (
         sum(seconds) / len(seconds), max(seconds), jobs, wall))
