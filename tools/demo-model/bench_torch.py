@@ -39,6 +39,38 @@ def sync(device):
         torch.cuda.synchronize()
 
 
+@torch.no_grad()
+def euler_ancestral(dit, ctx, mask, shape, steps, guidance, g):
+    """The scheduler (spec 4: linspace timesteps, sigmas interpolated in float64) from noise drawn from the
+    CPU generator g to the final latent of `shape`; ctx/mask hold ["", prompt] with guidance > 1, else
+    [prompt]."""
+    dev = ctx.device
+    cfg = guidance > 1
+    betas = torch.linspace(1e-4, 0.02, 1000, dtype=torch.float32)
+    acp = torch.cumprod(1 - betas, 0).double()
+    ts = np.linspace(0, 999, steps, dtype=np.float32)[::-1].copy()
+    full = ((1 - acp) / acp).sqrt().numpy()
+    sig = np.interp(ts.astype(np.float64), np.arange(1000), full)
+    sig = np.concatenate([sig, [0.0]]).astype(np.float32)
+    x = (torch.randn(shape, generator=g) * float(sig.max())).to(dev)
+    rope = dit.rope(*shape[2:], dev)
+    for i, t in enumerate(ts):
+        s, s_to = float(sig[i]), float(sig[i + 1])
+        xin = x / (s * s + 1) ** 0.5
+        xin = torch.cat([xin, xin]) if cfg else xin
+        tt = torch.full((xin.shape[0],), float(t), device=dev)
+        eps = dit(xin, ctx, mask, tt, rope)
+        if cfg:
+            u, c = eps.chunk(2)
+            eps = u + guidance * (c - u)
+        x0 = x - s * eps
+        s_up = (s_to ** 2 * (s ** 2 - s_to ** 2) / s ** 2) ** 0.5
+        s_down = (s_to ** 2 - s_up ** 2) ** 0.5
+        noise = torch.randn(shape, generator=g).to(dev)
+        x = x + (x - x0) / s * (s_down - s) + noise * s_up
+    return x
+
+
 class TorchPipeline:
     def __init__(self, model, device):
         t0 = time.time()
@@ -72,31 +104,9 @@ class TorchPipeline:
         ctx = self.t5(ids, mask)
         sync(dev)
         t1 = time.time()
-        # Euler-Ancestral (spec 4): linspace timesteps, sigmas interpolated in float64.
-        betas = torch.linspace(1e-4, 0.02, 1000, dtype=torch.float32)
-        acp = torch.cumprod(1 - betas, 0).double()
-        ts = np.linspace(0, 999, steps, dtype=np.float32)[::-1].copy()
-        full = ((1 - acp) / acp).sqrt().numpy()
-        sig = np.interp(ts.astype(np.float64), np.arange(1000), full)
-        sig = np.concatenate([sig, [0.0]]).astype(np.float32)
         T = frames // 4 if frames % 2 == 0 else (frames - 1 + 3) // 4 + 1
-        shape = (1, self.dit.cfg["in_channels"], T, size // 8, size // 8)
-        x = (torch.randn(shape, generator=g) * float(sig.max())).to(dev)
-        rope = self.dit.rope(T, size // 8, size // 8, dev)
-        for i, t in enumerate(ts):
-            s, s_to = float(sig[i]), float(sig[i + 1])
-            xin = x / (s * s + 1) ** 0.5
-            xin = torch.cat([xin, xin]) if cfg else xin
-            tt = torch.full((xin.shape[0],), float(t), device=dev)
-            eps = self.dit(xin, ctx, mask, tt, rope)
-            if cfg:
-                u, c = eps.chunk(2)
-                eps = u + guidance * (c - u)
-            x0 = x - s * eps
-            s_up = (s_to ** 2 * (s ** 2 - s_to ** 2) / s ** 2) ** 0.5
-            s_down = (s_to ** 2 - s_up ** 2) ** 0.5
-            noise = torch.randn(shape, generator=g).to(dev)
-            x = x + (x - x0) / s * (s_down - s) + noise * s_up
+        x = euler_ancestral(self.dit, ctx, mask, (1, self.dit.cfg["in_channels"], T, size // 8, size // 8), steps,
+                            guidance, g)
         sync(dev)
         t2 = time.time()
         video = self.vae.decode(x / self.sf)[:, :, :frames, :size, :size]

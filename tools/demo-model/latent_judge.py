@@ -3,7 +3,7 @@
 
     latent_judge.py --work WORK [--ck dit.pt] [--guidance G] [--steps N] [--n N] [--train] [--threads N]
 
-Samples each prompt's 4x8x8 latent from WORK's checkpoint with the scheduler of bench_torch.py (Euler
+Samples each prompt's 4x8x8 latent from WORK's checkpoint with bench_torch.py's scheduler (Euler
 ancestral, a fixed seed per prompt), reads the latent cells as colours (channels 0-2 hold each cell's colour,
 see construct_vae in train.py) and judges them as the quality test judges pixels, in cells: the background
 is the median cell's nearest background, the shape's colour is the cell farthest from it, and the shape's
@@ -23,6 +23,7 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import allegro_torch as at  # noqa: E402
+import bench_torch  # noqa: E402
 import make_data  # noqa: E402
 import tokenize_t5  # noqa: E402
 import train  # noqa: E402
@@ -31,14 +32,6 @@ ROOT = os.path.normpath(os.path.join(HERE, "../.."))
 spec = importlib.util.spec_from_file_location("quality", os.path.join(ROOT, "tests/demo/test-demo-quality.py"))
 quality = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(quality)
-
-
-def sigmas(steps):
-    betas = torch.linspace(1e-4, 0.02, 1000)
-    acp = torch.cumprod(1 - betas, 0).double()
-    ts = np.linspace(0, 999, steps, dtype=np.float32)[::-1].copy()
-    sig = np.interp(ts.astype(np.float64), np.arange(1000), ((1 - acp) / acp).sqrt().numpy())
-    return ts, np.concatenate([sig, [0.0]]).astype(np.float32)
 
 
 def judge(lat, case, colours, backgrounds):
@@ -89,8 +82,6 @@ def main():
         cases = [combos[i] for i in rng.choice(len(combos), a.n, replace=False)]
     else:
         cases = [(c, s, m, b) for _, c, s, m, b in make_data.held_out_prompts()][:a.n]
-    ts, sig = sigmas(a.steps)
-    rope = dit.rope(4, 8, 8, "cpu")
     score = {"bg": 0, "fg": 0, "motion": 0, "all": 0}
     for i, case in enumerate(cases):
         g = torch.Generator().manual_seed(1000 + i)
@@ -98,18 +89,7 @@ def main():
         ids = torch.tensor([e[0] for e in enc])
         mask = torch.tensor([e[1] for e in enc])
         with torch.no_grad():
-            ctx = t5(ids, mask)
-            x = torch.randn((1, 4, 4, 8, 8), generator=g) * float(sig.max())
-            for k, t in enumerate(ts):
-                s0, s1 = float(sig[k]), float(sig[k + 1])
-                xin = x / (s0 * s0 + 1) ** 0.5
-                eps = dit(torch.cat([xin, xin]), ctx, mask, torch.full((2,), float(t)), rope)
-                u, cond = eps.chunk(2)
-                eps = u + a.guidance * (cond - u)
-                x0 = x - s0 * eps
-                up = (s1 ** 2 * (s0 ** 2 - s1 ** 2) / s0 ** 2) ** 0.5
-                down = (s1 ** 2 - up ** 2) ** 0.5
-                x = x + (x - x0) / s0 * (down - s0) + torch.randn(x.shape, generator=g) * up
+            x = bench_torch.euler_ancestral(dit, t5(ids, mask), mask, (1, 4, 4, 8, 8), a.steps, a.guidance, g)
         lat = (x[0, :3] / sf).permute(1, 2, 3, 0).numpy()
         ok, (x0, y0), dx, dy, ratio, bgn, fgn = judge(lat, case, colours, backgrounds)
         for key, v in zip(("bg", "fg", "motion"), ok):

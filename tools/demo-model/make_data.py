@@ -106,7 +106,8 @@ def render(colour, shape, motion, background, rng, frames=None, size=None, cells
             # `start_band` b: every move starts within b pixels of the centre, whatever its direction, so the
             # first frame says nothing of the direction and only the caption does (the move may end partly
             # out of frame: with speed 2, a band of 10 puts the centre at most 2 pixels past the edge by the
-            # VAE's last kept frame).
+            # VAE's last kept frame). Drawn after the confined start, which keeps every later draw, and so the
+            # training clips, as the shipped weights saw them.
             b = d["start_band"] * s
             start = u(size / 2 - b, size / 2 + b)
         sign = -1.0 if motion in ("left", "up") else 1.0

@@ -405,8 +405,8 @@ def alphas_cumprod():
     return torch.cumprod(1.0 - betas, dim=0)
 
 
-def stage_dit(work, device):
-    d = S["transformer"]
+def stage_dit(work, device, overrides=None):
+    d = dict(S["transformer"], **(overrides or {}))
     torch.manual_seed(S["seed"] + 3)
     gen = torch.Generator().manual_seed(S["seed"] + 4)
     data = torch.load(os.path.join(work, "latents.pt"))
@@ -488,13 +488,7 @@ def stage_finetune(work, device):
     base = os.path.join(work, "dit-base.pt")
     if not os.path.exists(base):
         shutil.copyfile(os.path.join(work, "dit.pt"), base)
-    saved = dict(S["transformer"])
-    S["transformer"].update({k: v for k, v in S["finetune"].items() if k != "comment"}, init="dit-base.pt")
-    try:
-        stage_dit(work, device)
-    finally:
-        S["transformer"].clear()
-        S["transformer"].update(saved)
+    stage_dit(work, device, dict({k: v for k, v in S["finetune"].items() if k != "comment"}, init="dit-base.pt"))
 
 
 def save_dit(work, t5, dit, ema, params, tok, sf, step):
