@@ -11,7 +11,9 @@ with the model's default steps and guidance, a fixed seed per prompt) and checks
   - motion: the region's centroid moves at least 8 pixels the named way (left, right, up, down) and little
     across, its area grows 1.8x (growing) or falls below 0.55x (shrinking), or neither moves nor resizes (still).
 Each pixel is given the nearest colour of the palette the training clips use.
-Prints every verdict and the success rate; fails below DEMO_QUALITY_MIN (default 0.8).
+Prints every verdict and the success rate; fails below DEMO_QUALITY_MIN (default 0.8). DEMO_QUALITY_SEEDS=K
+renders every prompt K times (seeds 1000 + i, 1000 + i + 100000, ...) and rates all K x 48 clips: one
+clip moves a 48-prompt rate by 2%, so comparing two models wants more than one seed each.
 Standard library only (CI has python3 but not numpy).
 """
 import json
@@ -160,28 +162,32 @@ def main():
     cases = spec["prompts"]
     threshold = float(os.environ.get("DEMO_QUALITY_MIN", "0.8"))
     jobs = int(os.environ.get("DEMO_QUALITY_JOBS", "2"))
+    seeds = int(os.environ.get("DEMO_QUALITY_SEEDS", "1"))
+    runs = [(1000 + i + 100000 * k, case) for k in range(seeds) for i, case in enumerate(cases)]
     with tempfile.TemporaryDirectory() as tmp:
-        folders = [os.path.join(tmp, "clip%02d" % i) for i in range(len(cases))]
+        folders = [os.path.join(tmp, "clip%03d" % i) for i in range(len(runs))]
         t0 = time.time()
         with ThreadPoolExecutor(jobs) as pool:
-            seconds = list(pool.map(lambda i: render(exe, model, cases[i]["prompt"], 1000 + i, folders[i]),
-                                    range(len(cases))))
+            seconds = list(pool.map(lambda i: render(exe, model, runs[i][1]["prompt"], runs[i][0], folders[i]),
+                                    range(len(runs))))
         wall = time.time() - t0
         passed = 0
-        for i, case in enumerate(cases):
-            frames = [read_png(os.path.join(folders[i], "frame-%04d.png" % (f + 1))) for f in range(FRAMES)]
+        for folder, (seed, case) in zip(folders, runs):
+            frames = [read_png(os.path.join(folder, "frame-%04d.png" % (f + 1))) for f in range(FRAMES)]
+            tag = " (seed %d)" % seed if seeds > 1 else ""
             if any((w, h) != (SIZE, SIZE) for w, h, _ in frames):
-                print("FAIL %s: frames are not %dx%d" % (case["prompt"], SIZE, SIZE))
+                print("FAIL %s%s: frames are not %dx%d" % (case["prompt"], tag, SIZE, SIZE))
                 continue
             ok, why = judge(frames, case, palette)
             passed += ok
-            print("%s  %-58s %s" % ("ok  " if ok else "FAIL", case["prompt"], why))
+            print("%s  %-58s %s%s" % ("ok  " if ok else "FAIL", case["prompt"], why, tag))
     hints = json.load(open(os.path.join(model, "model_index.json"))).get("_allegro_studio", {})
     print("sampling: %s steps, guidance %s (%s)" % (STEPS or hints.get("steps"), GUIDANCE or hints.get("guidance_scale"),
                                                     "from the environment" if STEPS or GUIDANCE else "the model's defaults"))
-    rate = passed / len(cases)
-    print("held-out prompts followed: %d of %d (%.1f%%); threshold %.0f%%" % (passed, len(cases), 100 * rate,
-                                                                              100 * threshold))
+    rate = passed / len(runs)
+    what = "held-out prompts followed" if seeds == 1 else "held-out clips followed (%d prompts x %d seeds)" % (
+        len(cases), seeds)
+    print("%s: %d of %d (%.1f%%); threshold %.0f%%" % (what, passed, len(runs), 100 * rate, 100 * threshold))
     print("render time per clip: mean %.2f s, max %.2f s (%d at a time; %.1f s in all)" % (
         sum(seconds) / len(seconds), max(seconds), jobs, wall))
     return 0 if rate >= threshold else 1
