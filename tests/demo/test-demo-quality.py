@@ -138,6 +138,12 @@ def motion_ok(m, dx, dy, ratio):
     return abs(dx) <= 4 and abs(dy) <= 4 and 0.67 <= ratio <= 1.5
 
 
+def runs_of(cases, seeds):
+    """[(seed, case)]: every case with `seeds` seeds, seed 1000 + i, then 1000 + i + 100000, ... (the first
+    seed the same however many there are; tools/demo-model/latent_judge.py draws its seeds from here too)."""
+    return [(1000 + i + 100000 * k, case) for k in range(seeds) for i, case in enumerate(cases)]
+
+
 def render(exe, model, prompt, seed, folder):
     cmd = [exe, "generate", "--model", model, "--prompt", prompt, "--raw-prompt", "--frames", str(FRAMES),
            "--width", str(SIZE), "--height", str(SIZE), "--seed", str(seed), "--out", folder]
@@ -164,7 +170,7 @@ def main():
     threshold = float(os.environ.get("DEMO_QUALITY_MIN", "0.85"))
     jobs = int(os.environ.get("DEMO_QUALITY_JOBS", "2"))
     seeds = int(os.environ.get("DEMO_QUALITY_SEEDS", "3"))
-    runs = [(1000 + i + 100000 * k, case) for k in range(seeds) for i, case in enumerate(cases)]
+    runs = runs_of(cases, seeds)
     with tempfile.TemporaryDirectory() as tmp:
         folders = [os.path.join(tmp, "clip%03d" % i) for i in range(len(runs))]
         t0 = time.time()

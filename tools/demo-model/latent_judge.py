@@ -11,8 +11,8 @@ weighted centroid and area must change between the first and last latent frames 
 motion_ok asks of pixels (a cell is 8 pixels). Prints one line per prompt, with the shape's
 first-frame centroid (x0, y0, in cells), then the totals. The held-out prompts by default; --train draws N
 training prompts instead, to tell what is not learnt from what does not generalise. --seeds K samples each
-prompt K times (seed 1000 + i, then 1000 + i + 100000, ...): on 48 prompts one seed moves the rate by 2%,
-so comparing two checkpoints wants more samples than the quality test's one per prompt.
+prompt K times, with the quality test's seed numbers (PyTorch's generator, so not the engine's noise): on 48
+prompts one sample moves the rate by 2%, so comparing two checkpoints wants more than one seed each.
 """
 import argparse
 import importlib.util
@@ -86,9 +86,9 @@ def main():
     else:
         cases = [(c, s, m, b) for _, c, s, m, b in make_data.held_out_prompts()][:a.n]
     score = {"bg": 0, "fg": 0, "motion": 0, "all": 0}
-    runs = [(i + 100000 * k, case) for k in range(a.seeds) for i, case in enumerate(cases)]
-    for i, case in runs:
-        g = torch.Generator().manual_seed(1000 + i)
+    runs = quality.runs_of(cases, a.seeds)
+    for seed, case in runs:
+        g = torch.Generator().manual_seed(seed)
         enc = [tok.encode(t) for t in ["", make_data.caption(*case)]]
         ids = torch.tensor([e[0] for e in enc])
         mask = torch.tensor([e[1] for e in enc])

@@ -21,6 +21,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402
+import collections
 import json
 import math
 import shutil
@@ -407,7 +408,7 @@ def alphas_cumprod():
 
 def balance_weights(ids, tok, rounds=100):
     """A sampling weight for every training clip (ids: its caption's token ids) such that every pair of
-    (colour, motion), (motion, background) and (colour, background) is drawn about equally often.
+    (colour, motion) and every pair of (motion, background) is drawn about equally often.
 
     The held-out triples leave holes in the pairs: only 3 of the 8 colours ever move right on a brown
     background in training, against 8 for most pairs, so drawing clips uniformly shows "right on brown" 3/8 as
@@ -419,20 +420,22 @@ def balance_weights(ids, tok, rounds=100):
     clip_triples = [triple_of[tuple(row)] for row in ids.tolist()]
     triples = sorted(set(clip_triples))
     w = {t: 1.0 for t in triples}
-    pairs = [(0, 1), (1, 2)]
+
+    def totals(a, b):
+        tot = collections.Counter()
+        for t in triples:
+            tot[t[a], t[b]] += w[t]
+        return tot
+
     for _ in range(rounds):
-        for a, b in pairs:
-            tot = {}
-            for t in triples:
-                tot[t[a], t[b]] = tot.get((t[a], t[b]), 0.0) + w[t]
+        for a, b in ((0, 1), (1, 2)):  # (colour, motion), (motion, background)
+            tot = totals(a, b)
             mean = sum(tot.values()) / len(tot)
             for t in triples:
                 w[t] *= mean / tot[t[a], t[b]]
-    n = {}
-    for t in clip_triples:
-        n[t] = n.get(t, 0) + 1
+    n = collections.Counter(clip_triples)
     out = torch.tensor([w[t] / n[t] for t in clip_triples], dtype=torch.float64)
-    spread = [sum(w[t] for t in triples if (t[1], t[2]) == mb) for mb in sorted({(t[1], t[2]) for t in triples})]
+    spread = totals(1, 2).values()
     log("balanced sampling: triple weights %.2f to %.2f; (motion, background) pair totals %.2f to %.2f"
         % (min(w.values()), max(w.values()), min(spread), max(spread)))
     return out / out.sum()
