@@ -1,4 +1,5 @@
-/* cli-bench.c: `allegro-studio bench ops [--json] [--quick] [--only FAMILY] [--seconds S]`. */
+/* cli-bench.c: `allegro-studio bench ops [--json] [--quick] [--only FAMILY] [--seconds S]`, and the
+ * dispatch to `bench render` and, with the GUI, `bench media` and `bench library`. */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -26,9 +27,12 @@ cli_bench (int argc, char **argv)
   if (argc >= 2 && strcmp (argv[1], "library") == 0)
     return cli_bench_library (argc - 1, argv + 1);
 #endif
+  if (argc >= 2 && strcmp (argv[1], "render") == 0)
+    return cli_bench_render (argc, argv);
   if (argc < 2 || strcmp (argv[1], "ops") != 0)
     {
       cli_error ("usage: allegro-studio bench ops [--json] [--quick] [--only FAMILY] [--seconds S]"
+                 " | bench render [--json] (see 'allegro-studio help')"
 #if AE_HAVE_GUI
                  " | bench media [--json]"
 #endif

@@ -96,6 +96,25 @@ print_plan (const ae_memory_plan *plan, int64_t frames, int64_t width, int64_t h
           plan->fits ? "fits" : "does NOT fit");
 }
 
+bool
+cli_pipeline_dtypes (const char *name, const ae_device_info *info, ae_pipeline_params *params)
+{
+  ae_dtype forced;
+
+  params->vae_dtype = AE_F32;
+  if (strcmp (name, "auto") == 0)
+    {
+      /* Reduced precision where a GPU has 16-bit storage; CPU devices keep f32. */
+      const bool half = info != NULL && info->type != AE_DEVICE_CPU && info->storage16;
+      params->t5_dtype = params->dit_dtype = half ? AE_BF16 : AE_F32;
+      return true;
+    }
+  if (!ae_dtype_from_name (name, &forced) || (forced != AE_F32 && forced != AE_F16 && forced != AE_BF16))
+    return false;
+  params->t5_dtype = params->dit_dtype = forced;
+  return true;
+}
+
 int
 cli_generate (int argc, char **argv)
 {
@@ -214,17 +233,11 @@ cli_generate (int argc, char **argv)
     .frames = frames,
   };
   ae_pipeline_params params = { .keep_loaded = false };
-  ae_dtype forced;
   bool auto_dtype = strcmp (dtype_name, "auto") == 0;
-  if (!auto_dtype)
+  if (!cli_pipeline_dtypes (dtype_name, NULL, &params))
     {
-      if (!ae_dtype_from_name (dtype_name, &forced) || (forced != AE_F32 && forced != AE_F16 && forced != AE_BF16))
-        {
-          cli_error ("generate: --dtype must be auto, f32, f16 or bf16");
-          return 2;
-        }
-      params.t5_dtype = params.dit_dtype = forced;
-      params.vae_dtype = AE_F32;
+      cli_error ("generate: --dtype must be auto, f32, f16 or bf16");
+      return 2;
     }
 
   if (dry_run && budget_gb > 0)
@@ -264,12 +277,7 @@ cli_generate (int argc, char **argv)
     }
   const ae_device_info *info = ae_context_device (ctx);
   if (auto_dtype)
-    {
-      /* Reduced precision where a GPU has 16-bit storage; CPU devices keep f32. */
-      const bool half = info->type != AE_DEVICE_CPU && info->storage16;
-      params.t5_dtype = params.dit_dtype = half ? AE_BF16 : AE_F32;
-      params.vae_dtype = AE_F32;
-    }
+    cli_pipeline_dtypes (dtype_name, info, &params);
   if ((pipeline = ae_pipeline_new (ctx, model, &params, &error)) == NULL)
     {
       cli_error ("generate: %s", error.message);

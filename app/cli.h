@@ -45,6 +45,13 @@ bool cli_has_flag (int argc, char **argv, const char *flag);
 /* generate's video output (MP4 or WebM with provenance), where the media
  * layer is built; false with a message printed otherwise. */
 #include "ae-pipeline.h"
+/* The text encoder's and transformer's dtypes for --dtype auto|f32|f16|bf16
+ * (auto: bf16 on a GPU with 16-bit storage, f32 elsewhere; info may be NULL
+ * until the device is known); the VAE stays f32.  False for another name. */
+bool cli_pipeline_dtypes (const char *name, const ae_device_info *info, ae_pipeline_params *params);
+/* `bench render ...` (cli-bench-render.c). */
+int cli_bench_render (int argc, char **argv);
+
 /* A cheap fingerprint of a model's weight files ("sha256-headers:..."), with
  * the media layer; malloc'ed (g_free). */
 char *cli_model_fingerprint (const ae_model_folder *folder);

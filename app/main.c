@@ -52,6 +52,10 @@ static const command commands[] = {
   { "make-random-model", cli_make_random_model,
     "make-random-model --configs DIR --out DIR  a model folder of seeded random weights (for tests at full size)" },
   { "bench", cli_bench, "bench ops [--json]        time every kernel (GFLOP/s, GB/s, fraction of peak)" },
+  { "bench", cli_bench,
+    "bench render [--model DIR] [--prompt TEXT] [--frames N] [--size N] [--steps N] [--guidance F] [--repeat N]\n"
+    "                      [--dtype auto|f32|f16|bf16] [--json]   time warm renders, as bench_torch.py times "
+    "PyTorch's" },
 #if AE_HAVE_GUI
   { "provenance", cli_provenance, "provenance FILE [--json]  show how a video was made and who cleared it" },
   { "media", cli_media, "media probe FILE [--json] size, frames, fps, duration and codec of a video" },

@@ -12,8 +12,16 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define AE_DISPATCHES_PER_SUBMIT 256
+
+typedef struct
+{
+  char shader[48];
+  uint64_t calls;
+  double seconds, flops, bytes;
+} ae_profile_entry;
 
 typedef struct
 {
@@ -40,6 +48,10 @@ struct ae_stream
   bool failed;         /* a device loss: every later call fails */
   ae_tensor **scratch; /* freed once the work using them is done */
   uint32_t n_scratch, cap_scratch;
+  /* ALLEGRO_PROFILE: every dispatch waited for and timed, per kernel. */
+  bool profile;
+  ae_profile_entry *prof;
+  uint32_t n_prof, cap_prof;
 };
 
 static void
@@ -85,6 +97,7 @@ ae_stream_new (ae_context *ctx, ae_error *error)
 
   s->ctx = ctx;
   s->path = ctx->info.path;
+  s->profile = ae_getenv ("ALLEGRO_PROFILE") != NULL;
   VkCommandPoolCreateInfo pool_info = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
     .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
@@ -177,11 +190,76 @@ out:
   return ok;
 }
 
+static double
+now_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
+}
+
+static int
+by_seconds_desc (const void *a, const void *b)
+{
+  double x = ((const ae_profile_entry *) a)->seconds, y = ((const ae_profile_entry *) b)->seconds;
+  return (x < y) - (x > y);
+}
+
+static void
+profile_add (ae_stream *s, const ae_dispatch *d, double seconds)
+{
+  ae_profile_entry *e = NULL;
+
+  for (uint32_t i = 0; i < s->n_prof && e == NULL; i++)
+    if (strncmp (s->prof[i].shader, d->shader, sizeof e->shader - 1) == 0)
+      e = &s->prof[i];
+  if (e == NULL)
+    {
+      if (s->n_prof == s->cap_prof)
+        {
+          s->cap_prof = s->cap_prof ? 2 * s->cap_prof : 32;
+          s->prof = realloc (s->prof, s->cap_prof * sizeof *s->prof);
+        }
+      e = &s->prof[s->n_prof++];
+      *e = (ae_profile_entry){ 0 };
+      snprintf (e->shader, sizeof e->shader, "%s", d->shader);
+    }
+  e->calls++;
+  e->seconds += seconds;
+  e->flops += d->flops;
+  e->bytes += d->bytes;
+}
+
+/* The table ALLEGRO_PROFILE asks for, on stderr: kernels by time spent. */
+static void
+profile_print (ae_stream *s)
+{
+  double total = 0;
+
+  if (s->n_prof == 0)
+    return;
+  qsort (s->prof, s->n_prof, sizeof *s->prof, by_seconds_desc);
+  for (uint32_t i = 0; i < s->n_prof; i++)
+    total += s->prof[i].seconds;
+  fprintf (stderr, "profile of a stream on %s: %llu dispatches, %.3f s, each waited for\n", s->ctx->info.name,
+           (unsigned long long) s->n_dispatches, total);
+  fprintf (stderr, "  %-34s %7s %9s %9s %6s %9s\n", "kernel", "calls", "total ms", "mean us", "share", "GFLOP/s");
+  for (uint32_t i = 0; i < s->n_prof; i++)
+    {
+      const ae_profile_entry *e = &s->prof[i];
+      fprintf (stderr, "  %-34s %7llu %9.2f %9.1f %5.1f%% %9.2f\n", e->shader, (unsigned long long) e->calls,
+               1e3 * e->seconds, 1e6 * e->seconds / (double) e->calls, 100.0 * e->seconds / total,
+               e->seconds > 0 ? 1e-9 * e->flops / e->seconds : 0.0);
+    }
+}
+
 void
 ae_stream_free (ae_stream *s)
 {
   if (s == NULL)
     return;
+  profile_print (s);
+  free (s->prof);
   for (int i = 0; i < 2; i++)
     {
       if (s->frames[i].pending)
@@ -454,6 +532,14 @@ ae_stream_dispatch (ae_stream *s, const ae_dispatch *d, ae_error *error)
   VkPipeline pipeline = ae_pipeline_get (ctx, d, error);
   if (pipeline == VK_NULL_HANDLE)
     return false;
+  double started = 0;
+  if (s->profile)
+    {
+      for (int i = 0; i < 2; i++)
+        if (!frame_wait (s, &s->frames[i], error))
+          return false;
+      started = now_seconds ();
+    }
 
   frame = &s->frames[s->current];
   if (!frame->recording && !frame_begin (s, frame, error))
@@ -495,6 +581,16 @@ ae_stream_dispatch (ae_stream *s, const ae_dispatch *d, ae_error *error)
   global_barrier (ctx, frame->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT);
   frame->dispatches++;
   s->n_dispatches++;
+  if (s->profile)
+    {
+      if (!ae_stream_flush (s, error))
+        return false;
+      for (int i = 0; i < 2; i++)
+        if (!frame_wait (s, &s->frames[i], error))
+          return false;
+      profile_add (s, d, now_seconds () - started);
+      return true;
+    }
   if (frame->dispatches >= AE_DISPATCHES_PER_SUBMIT)
     return ae_stream_flush (s, error);
   return true;

@@ -9,7 +9,11 @@ set -eu
 cd "$(dirname "$0")/.."
 out=${1:-gpu-bundle}
 
-[ -f build-gpu/build.ninja ] || meson setup build-gpu -Dengine_only=true -Dbuildtype=release > /dev/null
+# No OpenBLAS: it only times sgemm on CPU devices, and its 35 MB would take
+# half of what may travel to the GPU machine.
+reconfigure=
+[ -f build-gpu/build.ninja ] && reconfigure=--reconfigure
+meson setup $reconfigure build-gpu -Dengine_only=true -Dbuildtype=release -Dopenblas=disabled > /dev/null
 ninja -C build-gpu > /dev/null
 rm -rf "$out"
 mkdir -p "$out/lib"
@@ -17,18 +21,24 @@ cp build-gpu/app/allegro-studio "$out/"
 for t in build-gpu/tests/engine/test-*; do
   if [ -f "$t" ] && [ -x "$t" ]; then cp "$t" "$out/"; fi
 done
-for lib in libopenblas.so.0 libcjson.so.1 libgfortran.so.5 libquadmath.so.0; do
-  path=$(ldd build-gpu/app/allegro-studio | awk -v l="$lib" '$1 == l { print $3 }')
-  if [ -n "$path" ]; then cp -L "$path" "$out/lib/"; fi
+# Every library the programs link but glibc's own and the Vulkan loader (the
+# GPU machine brings its own loader, and its glibc is what runs the rest).
+for exe in "$out"/allegro-studio "$out"/test-*; do
+  ldd "$exe" | awk '$2 == "=>" && $3 ~ /^\// { print $1, $3 }'
+done | sort -u | while read -r name path; do
+  case $name in
+    libc.so.*|libm.so.*|libdl.so.*|libpthread.so.*|librt.so.*|ld-linux*|libvulkan.so.*) ;;
+    *) cp -L "$path" "$out/lib/" ;;
+  esac
 done
 cp tools/bench-torch.py "$out/"
-cp -r tests/data "$out/data"
 cat > "$out/run-tests.sh" <<'RUN'
 #!/bin/sh
 # Runs every engine test program here; prints each one's summary line.
 here=$(dirname "$0")
 export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-export ALLEGRO_TEST_DATA="$here/data"
+# The test data travels with the working tree, beside the bundle.
+export ALLEGRO_TEST_DATA="${ALLEGRO_TEST_DATA:-$here/../tests/data}"
 status=0
 for t in "$here"/test-*; do
   echo "== $(basename "$t")"

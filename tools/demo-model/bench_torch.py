@@ -1,15 +1,20 @@
 #!/usr/bin/python3
-"""Our engine against PyTorch on the same weights, steps and size, in the same run.
+"""Our engine against PyTorch on the same weights, steps and size, in the same run, two ways.
 
     bench_torch.py [--exe build/app/allegro-studio] [--model resources/demo-model] [--device cpu|cuda]
-                   [--frames 16] [--size 64] [--steps 20] [--guidance 7.5] [--repeat 3] [--torch-out DIR]
+                   [--frames 16] [--size 64] [--steps 20] [--guidance 7.5] [--repeat 3] [--dtype f32]
+                   [--torch-out DIR]
 
-1. runs `allegro-studio generate` (whatever device the engine picks: lavapipe on a machine without a GPU),
-   and times the whole process; the engine's own text/denoise/decode split is read from its output;
-2. runs the same pipeline in PyTorch (allegro_torch.py, the reference-exact modules, F32) on --device:
-   tokenizer, T5, `steps` Euler-Ancestral steps with classifier-free guidance (batch 2), VAE decode;
-   times model loading and the render separately.
-Prints one line per side and a JSON summary. Best of --repeat runs each. Ours must be the faster on the GPU.
+Warm render, both sides timed the same way: load the models once, one warm-up render of 2 steps, then the
+best of --repeat renders (tokenizer, T5, `steps` Euler-Ancestral steps with classifier-free guidance at
+batch 2, VAE decode, RGB frames in host memory):
+  ours     `allegro-studio bench render --json` (whatever device the engine picks: lavapipe on a machine
+           without a GPU), DiT and T5 in --dtype (f32 by default, as PyTorch's side);
+  pytorch  allegro_torch.py's reference-exact modules in F32 on --device.
+Whole process, cold: from starting a program to PNG frames on disk, best of --repeat:
+  ours     `allegro-studio generate --out DIR`;
+  pytorch  this script in a fresh interpreter (--cold-child): import torch, load, render once, write PNGs.
+Prints a line per side and measure, the ratios, and a JSON summary. Ours must be the faster on the GPU.
 --torch-out writes PyTorch's frames as PNGs (to look at; the random numbers differ from ours).
 """
 import argparse
@@ -125,20 +130,55 @@ def write_png(path, a):
                 + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def ours(a):
+def ours_process(a):
+    """Seconds from starting `allegro-studio generate` to its PNG frames on disk."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [a.exe, "generate", "--model", a.model, "--prompt", a.prompt, "--raw-prompt", "--frames", str(a.frames),
                "--width", str(a.size), "--height", str(a.size), "--steps", str(a.steps), "--guidance",
-               str(a.guidance), "--seed", "1", "--out", os.path.join(tmp, "frames")]
+               str(a.guidance), "--dtype", a.dtype, "--seed", "1", "--out", os.path.join(tmp, "frames")]
         t0 = time.time()
         r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         wall = time.time() - t0
     if r.returncode != 0:
         raise SystemExit("allegro-studio generate failed:\n" + r.stdout)
-    m = re.search(r"Text ([\d.]+) s, denoising ([\d.]+) s, decoding ([\d.]+) s", r.stdout)
-    dev = re.search(r" on (.*), seed", r.stdout)
-    split = {"text": float(m.group(1)), "denoise": float(m.group(2)), "decode": float(m.group(3))} if m else {}
-    return wall, split, dev.group(1) if dev else "?"
+    return wall
+
+
+def ours_render(a):
+    """`allegro-studio bench render --json`: the best warm render and its split, the setup, the device."""
+    cmd = [a.exe, "bench", "render", "--json", "--model", a.model, "--prompt", a.prompt, "--frames", str(a.frames),
+           "--size", str(a.size), "--steps", str(a.steps), "--guidance", str(a.guidance), "--repeat",
+           str(a.repeat), "--dtype", a.dtype]
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        raise SystemExit("allegro-studio bench render failed:\n" + r.stderr)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def torch_process(a):
+    """Seconds from starting a fresh interpreter on this script (--cold-child) to its PNG frames on disk."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, os.path.abspath(__file__), "--cold-child", "--model", a.model, "--device", a.device,
+               "--threads", str(a.threads), "--prompt", a.prompt, "--frames", str(a.frames), "--size", str(a.size),
+               "--steps", str(a.steps), "--guidance", str(a.guidance), "--torch-out", os.path.join(tmp, "frames")]
+        t0 = time.time()
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wall = time.time() - t0
+    if r.returncode != 0:
+        raise SystemExit("the PyTorch child failed:\n" + r.stdout)
+    return wall
+
+
+def write_frames(folder, rgb):
+    os.makedirs(folder, exist_ok=True)
+    for i, f in enumerate(rgb):
+        write_png(os.path.join(folder, "frame-%04d.png" % (i + 1)), f)
+
+
+def faster(ours_s, torch_s):
+    if ours_s < torch_s:
+        return "ours %.2fx faster" % (torch_s / ours_s)
+    return "pytorch %.2fx faster" % (ours_s / torch_s)
 
 
 def main():
@@ -153,33 +193,59 @@ def main():
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--guidance", type=float, default=7.5)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--dtype", default="f32", help="our DiT and T5 dtype: f32 (as PyTorch's side), f16, bf16, auto")
     ap.add_argument("--torch-out")
     ap.add_argument("--skip-ours", action="store_true")
+    ap.add_argument("--skip-process", action="store_true", help="time warm renders only")
+    ap.add_argument("--cold-child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.cold_child:
+        p = TorchPipeline(a.model, a.device)
+        rgb, _ = p.generate(a.prompt, a.frames, a.size, a.steps, a.guidance, 1)
+        write_frames(a.torch_out, rgb)
+        return 0
+
     what = "%d frames of %dx%d, %d steps, guidance %g" % (a.frames, a.size, a.size, a.steps, a.guidance)
     result = {"size": what}
+    print(what, flush=True)
     if not a.skip_ours:
-        runs = [ours(a) for _ in range(a.repeat)]
-        best = min(runs, key=lambda r: r[0])
-        print("ours     %-28s %7.2f s  (process, best of %d; text %.2f, denoise %.2f, decode %.2f)" % (
-            best[2][:28], best[0], a.repeat, best[1].get("text", 0), best[1].get("denoise", 0),
-            best[1].get("decode", 0)), flush=True)
-        result["ours"] = {"device": best[2], "seconds": best[0], "split": best[1]}
+        r = ours_render(a)
+        sp = r["split"]
+        print("ours     %-28s render  %7.3f s  (best of %d, %s; text %.3f, denoise %.3f, decode %.3f; setup %.2f s "
+              "once)" % (r["device"][:28], r["seconds"], a.repeat, r["dtype"], sp["text"], sp["denoise"],
+                         sp["decode"], r["setup_seconds"]), flush=True)
+        result["ours"] = r
+        if not a.skip_process:
+            wall = min(ours_process(a) for _ in range(a.repeat))
+            print("ours     %-28s process %7.3f s  (allegro-studio generate to PNGs on disk, best of %d)" % (
+                r["device"][:28], wall, a.repeat), flush=True)
+            result["ours"]["process_seconds"] = wall
     p = TorchPipeline(a.model, a.device)
     p.generate(a.prompt, a.frames, a.size, 2, a.guidance, 0)  # warm-up (kernels, allocator)
     runs = [p.generate(a.prompt, a.frames, a.size, a.steps, a.guidance, s) for s in range(a.repeat)]
     rgb, t = min(runs, key=lambda r: r[1]["total"])
     dev = a.device if a.device == "cpu" else torch.cuda.get_device_name()
-    print("pytorch  %-28s %7.2f s  (render, best of %d, %d threads; text %.2f, denoise %.2f, decode %.2f; "
-          "loading %.2f s more)" % ((dev + " " + torch.__version__)[:28], t["total"], a.repeat, a.threads,
-                                    t["text"], t["denoise"], t["decode"], p.load_seconds), flush=True)
+    label = (dev + " " + torch.__version__)[:28]
+    print("pytorch  %-28s render  %7.3f s  (best of %d, f32, %d threads; text %.3f, denoise %.3f, decode %.3f; "
+          "loading %.2f s once)" % (label, t["total"], a.repeat, a.threads, t["text"], t["denoise"], t["decode"],
+                                    p.load_seconds), flush=True)
     result["pytorch"] = {"device": dev, "torch": torch.__version__, "threads": a.threads, "seconds": t["total"],
                          "split": t, "load_seconds": p.load_seconds}
+    if not a.skip_process:
+        wall = min(torch_process(a) for _ in range(a.repeat))
+        print("pytorch  %-28s process %7.3f s  (python3 to PNGs on disk, best of %d)" % (label, wall, a.repeat),
+              flush=True)
+        result["pytorch"]["process_seconds"] = wall
+    if "ours" in result:
+        o, q = result["ours"], result["pytorch"]
+        result["render_ratio"] = q["seconds"] / o["seconds"]
+        print("render:  %s" % faster(o["seconds"], q["seconds"]))
+        if "process_seconds" in o and "process_seconds" in q:
+            result["process_ratio"] = q["process_seconds"] / o["process_seconds"]
+            print("process: %s" % faster(o["process_seconds"], q["process_seconds"]))
     if a.torch_out:
-        os.makedirs(a.torch_out, exist_ok=True)
-        for i, f in enumerate(rgb):
-            write_png(os.path.join(a.torch_out, "frame-%04d.png" % (i + 1)), f)
+        write_frames(a.torch_out, rgb)
     print(json.dumps(result))
     return 0
 
