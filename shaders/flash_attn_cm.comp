@@ -4,16 +4,21 @@
 // full subgroups of 32), each owning 16 of the workgroup's 64 query rows,
 // sharing blocks of BC keys (64, or 32 when shared memory is short).
 //
-// Per block: K and V are staged in shared memory as fp16 (zero for skipped
-// keys and past D); each subgroup computes S = Q K^T from fp16 fragments
-// into fp32 accumulators, stores S to its own 16 x BC area, and two lanes per
-// row run the softmax in fp32 (scale, key and position biases, masks),
-// writing P back over S.  P is reloaded as fp16 fragments for O += P V, O
-// in fp32 accumulators.  Rescaling is lazy: P = 2^(s - m_ref) with a
-// per-row reference max that is moved only when some logit exceeds it by
-// more than RESCALE (P <= 2^8 stays exact enough in fp16); only then are
-// the rows of O, whose layout in the fragments is opaque, rescaled through
-// the shared area.  The first live block needs no rescale: O is still 0.
+// The matrix operations are only those the convolution kernel has run
+// correctly on an H200: fp16 fragments loaded row-major from fp16 shared
+// arrays, fp32 accumulators that start at zero and are only stored.  (The
+// previous version of this kernel, which converted fp32 fragments to fp16,
+// loaded K^T column-major and reloaded accumulators to rescale them, gave
+// inf there while its emulated twin passed.)  So:
+//   - Q is staged as fp16 through the subgroup's P area and kept as fragments;
+//   - K is staged transposed (dims x keys) and V as is (keys x dims), fp16,
+//     zero for skipped keys and past D;
+//   - S = Q K^T goes to the subgroup's fp32 score area, where two lanes per
+//     row run the online softmax in fp32 (scale, key and position biases,
+//     masks) and write P as fp16 to the P area;
+//   - each block's P V starts from zero fragments, goes through the score
+//     area, and is added by the row's two lanes to O, which they hold in
+//     registers (alternate columns), rescaled there when the row max moves.
 #ifndef EMULATE_CM
 #extension GL_NV_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
@@ -29,17 +34,19 @@ const uint BR = 64;                  // query rows per workgroup, 16 per subgrou
 const uint DP = (D + 15) / 16 * 16;  // head dim padded to fragments
 const uint DK = DP / 16;             // fragments along the head dim
 const uint NB = BC / 16;             // fragments along a block of keys
-const uint KSTR = DP + 8;            // fp16 per staged key row: 16-byte skew against bank conflicts
+const uint KSTR = BC + 8;            // fp16 per row of K^T (one dim): 16 bytes of skew against bank conflicts
+const uint VSTR = DP + 8;            // fp16 per row of V (one key)
 const uint SSTR = BC + 4;            // fp32 per row of a subgroup's score area
-const float RESCALE = 8.0;
+const uint PSTR = BC + 8;            // fp16 per row of a subgroup's P area
+const uint OREG = DP / 2;            // O values each lane holds: alternate columns of its row
 
 // Keep in step with cm_shared_bytes in engine/ops/attention.c.
-shared float16_t k_tile[BC * KSTR];
-shared float16_t v_tile[BC * KSTR];
+shared float16_t kt_tile[DP * KSTR];
+shared float16_t v_tile[BC * VSTR];
 shared float s_area[SUBGROUPS * 16 * SSTR];
+shared float16_t p_area[SUBGROUPS * 16 * PSTR];
 shared float bias_tile[BC];
 shared float pb_tile[BR + BC - 1];
-shared float row_area[SUBGROUPS * 16];
 shared uint live_flag[3];
 
 #ifndef EMULATE_CM
@@ -49,11 +56,10 @@ shared uint live_flag[3];
 #define F32MAT fcoopmatNV<32, gl_ScopeSubgroup, 16, 16>
 #define SG_ID gl_SubgroupID
 #define SG_LANE gl_SubgroupInvocationID
-#define CM_LOAD(m, buf, element, stride, col_major) coopMatLoadNV(m, buf, element, stride, col_major)
-#define CM_STORE(m, buf, element, stride, col_major) coopMatStoreNV(m, buf, element, stride, col_major)
+#define CM_LOAD(m, buf, element, stride) coopMatLoadNV(m, buf, element, stride, false)
+#define CM_STORE(m, buf, element, stride) coopMatStoreNV(m, buf, element, stride, false)
 #define cm_mul_add(a, b, c) coopMatMulAddNV(a, b, c)
 #define cm_zero() F32MAT(0.0)
-#define cm_to_half(x) F16MAT(x)
 
 void subgroup_sync()
 {
@@ -75,18 +81,12 @@ struct F16MAT { float16_t e[8]; };
 struct F32MAT { float e[8]; };
 #define SG_ID (gl_LocalInvocationID.x / 32)
 #define SG_LANE (gl_LocalInvocationID.x % 32)
-#define CM_LOAD(m, buf, element, stride, col_major) \
+#define CM_LOAD(m, buf, element, stride) \
     [[dont_unroll]] for (uint i_ = 0; i_ < 8; i_++) \
-    { \
-        const uint r_ = SG_LANE / 2, c_ = (SG_LANE % 2) * 8 + i_; \
-        m.e[i_] = buf[(element) + ((col_major) ? c_ * (stride) + r_ : r_ * (stride) + c_)]; \
-    }
-#define CM_STORE(m, buf, element, stride, col_major) \
+        m.e[i_] = buf[(element) + (SG_LANE / 2) * (stride) + (SG_LANE % 2) * 8 + i_];
+#define CM_STORE(m, buf, element, stride) \
     [[dont_unroll]] for (uint i_ = 0; i_ < 8; i_++) \
-    { \
-        const uint r_ = SG_LANE / 2, c_ = (SG_LANE % 2) * 8 + i_; \
-        buf[(element) + ((col_major) ? c_ * (stride) + r_ : r_ * (stride) + c_)] = m.e[i_]; \
-    }
+        buf[(element) + (SG_LANE / 2) * (stride) + (SG_LANE % 2) * 8 + i_] = m.e[i_];
 
 shared float16_t emu_b[4 * 256];
 
@@ -101,14 +101,6 @@ F32MAT cm_zero()
     F32MAT m;
     [[unroll]] for (uint i = 0; i < 8; i++)
         m.e[i] = 0.0;
-    return m;
-}
-
-F16MAT cm_to_half(F32MAT x)
-{
-    F16MAT m;
-    [[unroll]] for (uint i = 0; i < 8; i++)
-        m.e[i] = float16_t(x.e[i]);
     return m;
 }
 
@@ -154,12 +146,13 @@ void main()
     const uint h = bh % p.heads;
     const uint srow0 = tile * BR + sg * 16;   // this subgroup's first query row
     const uint sbase = sg * 16 * SSTR;        // its score area
+    const uint pbase = sg * 16 * PSTR;        // its P area
     const float qk_scale = p.scale * LOG2E;
 
     if (tid < 3)
         live_flag[tid] = 0u;
 
-    // Q: through the score area, BC dims at a time, as fp16 fragments.
+    // Q: through the P area, BC dims at a time, as fp16 fragments.
     F16MAT qf[DK];
     UNROLL for (uint c0 = 0; c0 < DK; c0 += NB)
     {
@@ -169,30 +162,26 @@ void main()
             float x = 0.0;
             if (srow0 + r < p.nq && d < D)
                 x = A_LOAD(q[q_row(b, h, srow0 + r) + d * p.q_sd]);
-            s_area[sbase + r * SSTR + c] = float(to_half(x));
+            p_area[pbase + r * PSTR + c] = to_half(x);
         }
         subgroup_sync();
         UNROLL for (uint f = 0; f < NB; f++)
             if (c0 + f < DK)
-            {
-                F32MAT x;
-                CM_LOAD(x, s_area, sbase + f * 16, SSTR, false);
-                qf[c0 + f] = cm_to_half(x);
-            }
+                CM_LOAD(qf[c0 + f], p_area, pbase + f * 16, PSTR);
         subgroup_sync();
     }
     barrier();
 
-    F32MAT acc[DK];
-    UNROLL for (uint f = 0; f < DK; f++)
-        acc[f] = cm_zero();
-    // Row r of the subgroup belongs to lanes 2r and 2r+1; both keep its state.
+    // Row r of the subgroup belongs to lanes 2r and 2r+1; both keep its
+    // state, and lane 2r + half holds O's columns 2i + half.
     const uint r = sl >> 1;
     const uint half_lane = sl & 1;
     const uint rr = sg * 16 + r;              // row within the workgroup's tile
-    float m_ref = NEG_INIT;
+    float o_acc[OREG];
+    UNROLL for (uint i = 0; i < OREG; i++)
+        o_acc[i] = 0.0;
+    float m_run = NEG_INIT;
     float l = 0.0;
-    bool o_zero = true;
     uint block = 0;
 
     for (uint j0 = 0; j0 < p.nk; j0 += BC, block++)
@@ -217,20 +206,25 @@ void main()
         if (live_flag[slot] == 0u)
             continue;
 
+        // K transposed, key-fastest so that neighbours write neighbouring
+        // halves; V as is, dim-fastest.
+        for (uint t = tid; t < BC * (DP / 4); t += gl_WorkGroupSize.x)
+        {
+            const uint jj = t % BC, d = 4 * (t / BC);
+            vec4 kx = vec4(0.0);
+            if (jj < nb && bias_tile[jj] > SKIP_BIAS)
+                kx = A_LOAD4(k_raw4(k_row(b, h, j0 + jj), d));
+            UNROLL for (uint c = 0; c < 4; c++)
+                kt_tile[(d + c) * KSTR + jj] = to_half(kx[c]);
+        }
         for (uint t = tid; t < BC * (DP / 4); t += gl_WorkGroupSize.x)
         {
             const uint jj = t / (DP / 4), d = 4 * (t % (DP / 4));
-            vec4 kx = vec4(0.0), vx = vec4(0.0);
+            vec4 vx = vec4(0.0);
             if (jj < nb && bias_tile[jj] > SKIP_BIAS)
-            {
-                kx = A_LOAD4(k_raw4(k_row(b, h, j0 + jj), d));
                 vx = A_LOAD4(v_raw4(v_row(b, h, j0 + jj), d));
-            }
             UNROLL for (uint c = 0; c < 4; c++)
-            {
-                k_tile[jj * KSTR + d + c] = to_half(kx[c]);
-                v_tile[jj * KSTR + d + c] = to_half(vx[c]);
-            }
+                v_tile[jj * VSTR + d + c] = to_half(vx[c]);
         }
         if (HAS_PB != 0)
         {
@@ -246,21 +240,21 @@ void main()
         }
         barrier();
 
-        // S = Q K^T: K^T fragments are the staged rows read column-major.
+        // S = Q K^T, fragment by fragment of 16 keys.
         UNROLL for (uint n = 0; n < NB; n++)
         {
             F32MAT s = cm_zero();
             UNROLL for (uint f = 0; f < DK; f++)
             {
                 F16MAT kt;
-                CM_LOAD(kt, k_tile, n * 16 * KSTR + f * 16, KSTR, true);
+                CM_LOAD(kt, kt_tile, f * 16 * KSTR + n * 16, KSTR);
                 s = cm_mul_add(qf[f], kt, s);
             }
-            CM_STORE(s, s_area, sbase + n * 16, SSTR, false);
+            CM_STORE(s, s_area, sbase + n * 16, SSTR);
         }
         subgroup_sync();
 
-        // Softmax in fp32; lanes of a row take alternate columns.
+        // Online softmax in fp32 (base 2); lanes of a row take alternate columns.
         float block_max = NEG_INIT;
         for (uint cc = 0; cc < BC / 2; cc++)
         {
@@ -276,95 +270,65 @@ void main()
             s_area[sbase + r * SSTR + c] = x;
         }
         block_max = max(block_max, subgroupShuffleXor(block_max, 1u));
-        const bool grow = block_max > m_ref + RESCALE;
-        float correction = 1.0;
-        if (grow)
-        {
-            correction = exp2(m_ref - block_max);
-            m_ref = block_max;
-        }
+        const float m_new = max(m_run, block_max);
+        const float correction = exp2(m_run - m_new);
+        m_run = m_new;
         float sum = 0.0;
         for (uint cc = 0; cc < BC / 2; cc++)
         {
             const uint c = 2 * cc + half_lane;
-            float w = 0.0;
+            float16_t w = float16_t(0.0);
             if (bias_tile[c] > SKIP_BIAS)
-                // Rounded as the tensor cores will see it, so l sums the same weights.
-                w = float(float16_t(exp2(s_area[sbase + r * SSTR + c] - m_ref)));
-            s_area[sbase + r * SSTR + c] = w;
-            sum += w;
+                w = float16_t(exp2(s_area[sbase + r * SSTR + c] - m_new));
+            p_area[pbase + r * PSTR + c] = w;
+            // Summed as the tensor cores will see it.
+            sum += float(w);
         }
         sum += subgroupShuffleXor(sum, 1u);
         l = l * correction + sum;
-        if (half_lane == 0)
-            row_area[rr] = correction;
+        UNROLL for (uint i = 0; i < OREG; i++)
+            o_acc[i] *= correction;
         subgroup_sync();
-#ifdef EMULATE_CM
-        // Matrix operations need the whole workgroup here: rescale when any
-        // row grew (the others' correction is 1).
-        bool any_grow = false;
-        for (uint i = 0; i < BR; i++)
-            any_grow = any_grow || row_area[i] != 1.0;
-        const bool rescale = any_grow && !o_zero;
-#else
-        const bool rescale = subgroupAny(grow) && !o_zero;
-#endif
 
         F16MAT pf[NB];
         UNROLL for (uint n = 0; n < NB; n++)
-        {
-            F32MAT x;
-            CM_LOAD(x, s_area, sbase + n * 16, SSTR, false);
-            pf[n] = cm_to_half(x);
-        }
+            CM_LOAD(pf[n], p_area, pbase + n * 16, PSTR);
 
-        if (rescale)
+        // O += P V, BC dims at a time through the score area.
+        UNROLL for (uint c0 = 0; c0 < DK; c0 += NB)
         {
+            UNROLL for (uint f = 0; f < NB; f++)
+                if (c0 + f < DK)
+                {
+                    F32MAT pv = cm_zero();
+                    UNROLL for (uint n = 0; n < NB; n++)
+                    {
+                        F16MAT vf;
+                        CM_LOAD(vf, v_tile, n * 16 * VSTR + (c0 + f) * 16, VSTR);
+                        pv = cm_mul_add(pf[n], vf, pv);
+                    }
+                    CM_STORE(pv, s_area, sbase + f * 16, SSTR);
+                }
             subgroup_sync();
-            UNROLL for (uint c0 = 0; c0 < DK; c0 += NB)
-            {
-                UNROLL for (uint f = 0; f < NB; f++)
-                    if (c0 + f < DK)
-                        CM_STORE(acc[c0 + f], s_area, sbase + f * 16, SSTR, false);
-                subgroup_sync();
-                for (uint t = sl; t < 16 * BC; t += 32)
-                    s_area[sbase + (t / BC) * SSTR + t % BC] *= row_area[sg * 16 + t / BC];
-                subgroup_sync();
-                UNROLL for (uint f = 0; f < NB; f++)
-                    if (c0 + f < DK)
-                        CM_LOAD(acc[c0 + f], s_area, sbase + f * 16, SSTR, false);
-                subgroup_sync();
-            }
+            UNROLL for (uint cc = 0; cc < BC / 2; cc++)
+                if (c0 * 8 + cc < OREG)
+                    o_acc[c0 * 8 + cc] += s_area[sbase + r * SSTR + 2 * cc + half_lane];
+            subgroup_sync();
         }
-
-        UNROLL for (uint f = 0; f < DK; f++)
-            UNROLL for (uint n = 0; n < NB; n++)
-            {
-                F16MAT vf;
-                CM_LOAD(vf, v_tile, n * 16 * KSTR + f * 16, KSTR, false);
-                acc[f] = cm_mul_add(pf[n], vf, acc[f]);
-            }
-        o_zero = false;
         // Every subgroup is done with the tiles before the next block is staged.
         barrier();
     }
 
-    // O / l, through the score area, BC dims at a time.
-    subgroup_sync();
-    if (half_lane == 0)
-        row_area[rr] = l > 0.0 ? 1.0 / l : 0.0;
-    UNROLL for (uint c0 = 0; c0 < DK; c0 += NB)
+    // O / l, each lane its own columns.
+    if (srow0 + r < p.nq)
     {
-        UNROLL for (uint f = 0; f < NB; f++)
-            if (c0 + f < DK)
-                CM_STORE(acc[c0 + f], s_area, sbase + f * 16, SSTR, false);
-        subgroup_sync();
-        for (uint t = sl; t < 16 * BC; t += 32)
+        const float inv_l = l > 0.0 ? 1.0 / l : 0.0;
+        const uint base = o_row(b, h, srow0 + r);
+        UNROLL for (uint i = 0; i < OREG; i++)
         {
-            const uint r2 = t / BC, c = t % BC, d = c0 * 16 + c;
-            if (srow0 + r2 < p.nq && d < D)
-                o[o_row(b, h, srow0 + r2) + d * p.o_sd] = D_PACK(s_area[sbase + r2 * SSTR + c] * row_area[sg * 16 + r2]);
+            const uint d = 2 * i + half_lane;
+            if (d < D)
+                o[base + d * p.o_sd] = D_PACK(o_acc[i] * inv_l);
         }
-        subgroup_sync();
     }
 }

@@ -75,14 +75,14 @@ tiled_shared_bytes (int64_t d, ae_dtype dtype, uint32_t bc)
 static uint64_t
 cm_shared_bytes (int64_t d, uint32_t bc, bool emulated)
 {
-  uint64_t kstr = (uint64_t) AE_ALIGN_UP (d, 16) + 8;
+  uint64_t dp = (uint64_t) AE_ALIGN_UP (d, 16);
   uint64_t arrays[] = {
-    bc * kstr * 2,             /* k_tile */
-    bc * kstr * 2,             /* v_tile */
+    dp * (bc + 8) * 2,         /* kt_tile */
+    bc * (dp + 8) * 2,         /* v_tile */
     4 * 16 * (bc + 4) * 4,     /* s_area */
+    4 * 16 * (bc + 8) * 2,     /* p_area */
     bc * 4,                    /* bias_tile */
     (64 + bc - 1) * 4,         /* pb_tile */
-    64 * 4,                    /* row_area */
     3 * 4,                     /* live_flag */
     emulated ? 4 * 256 * 2 : 0 /* emu_b */
   };
@@ -124,9 +124,11 @@ plan_kernel (ae_context *ctx, ae_path path, ae_dtype dtype, int64_t d, bool emul
       return false;
     }
 
-  /* The tensor-core kernel gives inf on an H200 (its emulated twin, the same
-   * algorithm with scalar matrix operations, passes there), so until that is
-   * found it runs only when asked for; the tiled kernel serves NVIDIA. */
+  /* The first tensor-core kernel gave inf on an H200 while its emulated twin
+   * passed there.  The present one keeps to the matrix operations the
+   * convolution kernel runs correctly on that device, and passes emulated,
+   * but has not yet run on tensor cores: until it has, it runs only when
+   * asked for, and the tiled kernel serves NVIDIA. */
   bool cm = emulate_cm
             || (path == AE_PATH_NV_CM && ae_getenv ("ALLEGRO_EXPERIMENTAL_ATTENTION_CM") != NULL
                 && has_coopmat_shape (info, 16, 16, 16) && can_use_subgroup_size (info, 32));
