@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -21,14 +20,6 @@
 #define BENCH_RENDER_USAGE                                                                                             \
   "usage: allegro-studio bench render [--model DIR] [--prompt TEXT] [--frames N] [--size N] [--steps N]\n"             \
   "                      [--guidance F] [--repeat N] [--dtype auto|f32|f16|bf16] [--json]"
-
-static double
-now_seconds (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
-}
 
 static bool
 parse_count (const char *text, long min, long max, int64_t *out)
@@ -105,7 +96,7 @@ cli_bench_render (int argc, char **argv)
       return 2;
     }
 
-  const double t0 = now_seconds ();
+  const double t0 = ae_monotonic_seconds ();
   ae_context_params cp = { 0 };
   ae_context *ctx = ae_context_new (&cp, &error);
   ae_pipeline *pipeline = NULL;
@@ -135,17 +126,17 @@ cli_bench_render (int argc, char **argv)
   ae_video_clear (&video);
   if (!ok)
     goto fail;
-  const double setup = now_seconds () - t0;
+  const double setup = ae_monotonic_seconds () - t0;
 
   int best = 0;
   gp.steps = steps;
   for (int r = 0; r < repeat; r++)
     {
       gp.seed = (uint64_t) r;
-      const double start = now_seconds ();
+      const double start = ae_monotonic_seconds ();
       ok = ae_pipeline_generate (pipeline, &gp, false, &video, &error);
-      runs[r]
-          = (render_time){ now_seconds () - start, video.seconds_text, video.seconds_denoise, video.seconds_decode };
+      runs[r] = (render_time){ ae_monotonic_seconds () - start, video.seconds_text, video.seconds_denoise,
+                               video.seconds_decode };
       ae_video_clear (&video);
       if (!ok)
         goto fail;

@@ -1,9 +1,10 @@
-/* ae-common.c: errors, dtypes and host float conversions. */
+/* ae-common.c: errors, dtypes, host float conversions and the clock. */
 #include "ae-common.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 void
 ae_set_error (ae_error *error, ae_status code, const char *format, ...)
@@ -176,4 +177,12 @@ ae_round_to_dtype (float value, ae_dtype dtype)
     default:
       return value;
     }
+}
+
+double
+ae_monotonic_seconds (void)
+{
+  struct timespec ts;
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
 }

@@ -107,3 +107,6 @@ uint16_t ae_f32_to_bf16 (float value);
 float ae_bf16_to_f32 (uint16_t value);
 /* Rounds a float through a storage type and back (identity for f32). */
 float ae_round_to_dtype (float value, ae_dtype dtype);
+
+/* Seconds on the monotonic clock, for timings. */
+double ae_monotonic_seconds (void);

@@ -12,7 +12,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define AE_DISPATCHES_PER_SUBMIT 256
 
@@ -188,14 +187,6 @@ frame_wait (ae_stream *s, ae_frame *frame, ae_error *error)
   ok = true;
 out:
   return ok;
-}
-
-static double
-now_seconds (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
 }
 
 static int
@@ -538,7 +529,7 @@ ae_stream_dispatch (ae_stream *s, const ae_dispatch *d, ae_error *error)
       for (int i = 0; i < 2; i++)
         if (!frame_wait (s, &s->frames[i], error))
           return false;
-      started = now_seconds ();
+      started = ae_monotonic_seconds ();
     }
 
   frame = &s->frames[s->current];
@@ -588,7 +579,7 @@ ae_stream_dispatch (ae_stream *s, const ae_dispatch *d, ae_error *error)
       for (int i = 0; i < 2; i++)
         if (!frame_wait (s, &s->frames[i], error))
           return false;
-      profile_add (s, d, now_seconds () - started);
+      profile_add (s, d, ae_monotonic_seconds () - started);
       return true;
     }
   if (frame->dispatches >= AE_DISPATCHES_PER_SUBMIT)

@@ -12,7 +12,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #ifdef AE_HAVE_OPENBLAS
 #include <cblas.h>
@@ -43,14 +42,6 @@ struct ae_bench
   bench_row *rows;
   size_t n_rows, cap_rows;
 };
-
-static double
-now_seconds (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + 1e-9 * (double) ts.tv_nsec;
-}
 
 ae_context *
 ae_bench_context (ae_bench *b)
@@ -92,13 +83,13 @@ static bool
 time_batch (ae_bench *b, ae_stream *s, ae_bench_record_func record, void *state, int reps, double *seconds,
             ae_error *error)
 {
-  double start = now_seconds ();
+  double start = ae_monotonic_seconds ();
   for (int i = 0; i < reps; i++)
     if (!record (s, state, error))
       return false;
   if (!ae_stream_finish (s, error))
     return false;
-  double wall = now_seconds () - start;
+  double wall = ae_monotonic_seconds () - start;
   double gpu = ae_stream_last_gpu_seconds (s);
   /* GPU timestamps leave out recording and submission; CPU devices are timed
    * by the wall clock, like the CPU library beside them. */
@@ -115,11 +106,11 @@ measure (ae_bench *b, ae_stream *s, ae_bench_record_func record, void *state, do
 
   /* Warm up for a while, not once: on the H200's VM the first ~200 ms of
    * work on fresh memory ran 2-3x slower and halved short measurements. */
-  double warm_until = now_seconds () + (b->params.quick ? 0.01 : 0.25);
+  double warm_until = ae_monotonic_seconds () + (b->params.quick ? 0.01 : 0.25);
   do
     if (!time_batch (b, s, record, state, 1, &t, error))
       return false;
-  while (now_seconds () < warm_until);
+  while (ae_monotonic_seconds () < warm_until);
   double target = min_seconds (b) / 3;
   while (t * reps < target && reps < (1 << 20))
     {
@@ -153,14 +144,14 @@ openblas_gflops (const ae_bench *b, int64_t m, int64_t n, int64_t k)
     w[i] = (float) ((i * 104729) % 1000) / 1000.0f - 0.5f;
   cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, (int) m, (int) k, 1.0f, x, (int) k, w, (int) k, 0.0f,
                out, (int) m);
-  double deadline = now_seconds () + min_seconds (b);
+  double deadline = ae_monotonic_seconds () + min_seconds (b);
   int runs = 0;
-  while (runs < 3 || (now_seconds () < deadline && runs < 1000))
+  while (runs < 3 || (ae_monotonic_seconds () < deadline && runs < 1000))
     {
-      double start = now_seconds ();
+      double start = ae_monotonic_seconds ();
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) n, (int) m, (int) k, 1.0f, x, (int) k, w, (int) k,
                    0.0f, out, (int) m);
-      best = AE_MIN (best, now_seconds () - start);
+      best = AE_MIN (best, ae_monotonic_seconds () - start);
       runs++;
     }
   free (x);

@@ -2,7 +2,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "ae-dit.h"
 #include "ae-model-common.h"
@@ -24,14 +23,6 @@ struct ae_pipeline
   ae_vae_tiling tiling;
   bool tiling_set;
 };
-
-static double
-now_seconds (void)
-{
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (double) ts.tv_sec + (double) ts.tv_nsec * 1e-9;
-}
 
 ae_pipeline *
 ae_pipeline_new (ae_context *ctx, const char *model_dir, const ae_pipeline_params *params, ae_error *error)
@@ -248,7 +239,7 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
     ae_stream_set_cancel (s, gp->cancel);
 
   /* ---- text ---- */
-  t0 = now_seconds ();
+  t0 = ae_monotonic_seconds ();
   CHECK ((pos = prepare_prompt (gp->prompt, templates, error)) != NULL);
   if (gp->negative_prompt != NULL)
     CHECK ((neg = prepare_prompt (gp->negative_prompt, false, error)) != NULL);
@@ -273,10 +264,10 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
   CHECK (ae_stream_finish (s, error));
   if (!keep)
     ae_clear_pointer (&p->t5, ae_t5_free);
-  video->seconds_text = now_seconds () - t0;
+  video->seconds_text = ae_monotonic_seconds () - t0;
 
   /* ---- denoising ---- */
-  t0 = now_seconds ();
+  t0 = ae_monotonic_seconds ();
   CHECK ((sched = ae_scheduler_new (&f->scheduler, error)) != NULL);
   CHECK (ae_scheduler_set_timesteps (sched, steps, error));
   x = malloc ((size_t) n_latent * sizeof (float));
@@ -320,7 +311,7 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
   CHECK ((eps_dev = ae_tensor_new (p->ctx, AE_F32, 5, (int64_t[]){ batch, f->dit.out_channels, T, h, w },
                                    "pipeline.noise_pred", error))
          != NULL);
-  double loop_start = now_seconds ();
+  double loop_start = ae_monotonic_seconds ();
   video->steps_done = first_step;
   for (int64_t i = first_step; i < steps; i++)
     {
@@ -354,7 +345,7 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
       video->steps_done = i + 1;
       if (gp->progress != NULL)
         {
-          const double elapsed = now_seconds () - loop_start;
+          const double elapsed = ae_monotonic_seconds () - loop_start;
           const int64_t done = i + 1 - first_step;
           latent_preview (preview, x0, C, T * h * w);
           ae_progress pr = {
@@ -385,10 +376,10 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
   ae_clear_pointer (&context, ae_tensor_free);
   if (!keep)
     ae_clear_pointer (&p->dit, ae_dit_free);
-  video->seconds_denoise = now_seconds () - t0;
+  video->seconds_denoise = ae_monotonic_seconds () - t0;
 
   /* ---- decode ---- */
-  t0 = now_seconds ();
+  t0 = ae_monotonic_seconds ();
   CHECK (ensure_vae (p, error));
   for (int64_t j = 0; j < n_latent; j++)
     x0[j] = x[j] / (float) f->vae.scaling_factor;
@@ -422,7 +413,7 @@ ae_pipeline_generate (ae_pipeline *p, const ae_generate_params *gp, bool want_de
           }
   if (want_decoded)
     video->decoded = ae_steal_pointer (&decoded);
-  video->seconds_decode = now_seconds () - t0;
+  video->seconds_decode = ae_monotonic_seconds () - t0;
   ok = true;
 
 out:

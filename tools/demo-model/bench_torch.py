@@ -20,7 +20,6 @@ Prints a line per side and measure, the ratios, and a JSON summary. Ours must be
 import argparse
 import json
 import os
-import re
 import struct
 import subprocess
 import sys
@@ -130,18 +129,24 @@ def write_png(path, a):
                 + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-def ours_process(a):
-    """Seconds from starting `allegro-studio generate` to its PNG frames on disk."""
+def process_seconds(cmd_for, what):
+    """Seconds from starting the command cmd_for(folder) to its PNG frames in folder."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [a.exe, "generate", "--model", a.model, "--prompt", a.prompt, "--raw-prompt", "--frames", str(a.frames),
-               "--width", str(a.size), "--height", str(a.size), "--steps", str(a.steps), "--guidance",
-               str(a.guidance), "--dtype", a.dtype, "--seed", "1", "--out", os.path.join(tmp, "frames")]
         t0 = time.time()
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        r = subprocess.run(cmd_for(os.path.join(tmp, "frames")), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
         wall = time.time() - t0
     if r.returncode != 0:
-        raise SystemExit("allegro-studio generate failed:\n" + r.stdout)
+        raise SystemExit(what + " failed:\n" + r.stdout)
     return wall
+
+
+def ours_process(a):
+    """`allegro-studio generate --out DIR`, start to PNGs on disk."""
+    return process_seconds(lambda out: [
+        a.exe, "generate", "--model", a.model, "--prompt", a.prompt, "--raw-prompt", "--frames", str(a.frames),
+        "--width", str(a.size), "--height", str(a.size), "--steps", str(a.steps), "--guidance", str(a.guidance),
+        "--dtype", a.dtype, "--seed", "1", "--out", out], "allegro-studio generate")
 
 
 def ours_render(a):
@@ -156,17 +161,11 @@ def ours_render(a):
 
 
 def torch_process(a):
-    """Seconds from starting a fresh interpreter on this script (--cold-child) to its PNG frames on disk."""
-    with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, os.path.abspath(__file__), "--cold-child", "--model", a.model, "--device", a.device,
-               "--threads", str(a.threads), "--prompt", a.prompt, "--frames", str(a.frames), "--size", str(a.size),
-               "--steps", str(a.steps), "--guidance", str(a.guidance), "--torch-out", os.path.join(tmp, "frames")]
-        t0 = time.time()
-        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        wall = time.time() - t0
-    if r.returncode != 0:
-        raise SystemExit("the PyTorch child failed:\n" + r.stdout)
-    return wall
+    """A fresh interpreter on this script (--cold-child), start to PNGs on disk."""
+    return process_seconds(lambda out: [
+        sys.executable, os.path.abspath(__file__), "--cold-child", "--model", a.model, "--device", a.device,
+        "--threads", str(a.threads), "--prompt", a.prompt, "--frames", str(a.frames), "--size", str(a.size),
+        "--steps", str(a.steps), "--guidance", str(a.guidance), "--torch-out", out], "the PyTorch child")
 
 
 def write_frames(folder, rgb):
