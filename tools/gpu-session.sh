@@ -28,15 +28,20 @@ engine)
   step engine tests; sh "$b/run-tests.sh" 2>&1 | tee "$out/tests.txt"
   step attention with the tensor-core kernel
   ALLEGRO_EXPERIMENTAL_ATTENTION_CM=1 "$b/test-attention" > "$out/attention-cm.txt" 2>&1
+  cm_rc=$?
   grep -E "^FAIL|passed, .* failed" "$out/attention-cm.txt" | tail -n 25
   step bench ops, matmul and attention, beside PyTorch
   "$b/allegro-studio" bench ops --json --only matmul > "$out/bench-matmul.json" 2>&1
   "$b/allegro-studio" bench ops --json --only attention > "$out/bench-attention.json" 2>&1
+  if [ $cm_rc -eq 0 ]; then
+    ALLEGRO_EXPERIMENTAL_ATTENTION_CM=1 "$b/allegro-studio" bench ops --json --only attention \
+      > "$out/bench-attention-cm.json" 2>&1
+  fi
   python3 "$b/bench-torch.py" > "$out/bench-torch.jsonl" 2>&1
   python3 - "$out" <<'PY'
 import json, sys
 out = sys.argv[1]
-for name in ("bench-matmul.json", "bench-attention.json"):
+for name in ("bench-matmul.json", "bench-attention.json", "bench-attention-cm.json"):
     try:
         rows = json.load(open(out + "/" + name))
     except Exception as e:
@@ -44,6 +49,7 @@ for name in ("bench-matmul.json", "bench-attention.json"):
     for r in rows:
         print("ours  %-16s %-7s %-5s %-24s %8.1f TFLOP/s" % (r.get("op"), r.get("variant"), r.get("dtype"),
                                                             r.get("shape"), (r.get("gflops") or 0) / 1e3))
+    print()
 for line in open(out + "/bench-torch.jsonl"):
     print("torch", line.strip())
 PY
