@@ -8,7 +8,6 @@
  * reported on its own line as the setup. */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,18 +19,6 @@
 #define BENCH_RENDER_USAGE                                                                                             \
   "usage: allegro-studio bench render [--model DIR] [--prompt TEXT] [--frames N] [--size N] [--steps N]\n"             \
   "                      [--guidance F] [--repeat N] [--dtype auto|f32|f16|bf16] [--json]"
-
-static bool
-parse_count (const char *text, long min, long max, int64_t *out)
-{
-  char *end;
-  errno = 0;
-  long v = strtol (text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
-    return false;
-  *out = v;
-  return true;
-}
 
 typedef struct
 {
@@ -66,13 +53,13 @@ cli_bench_render (int argc, char **argv)
       else if (strcmp (a, "--dtype") == 0)
         dtype_name = v;
       else if (strcmp (a, "--frames") == 0)
-        ok = parse_count (v, 1, 1024, &frames);
+        ok = cli_parse_int (v, 1, 1024, &frames);
       else if (strcmp (a, "--size") == 0)
-        ok = parse_count (v, 16, 8192, &size);
+        ok = cli_parse_int (v, 16, 8192, &size);
       else if (strcmp (a, "--steps") == 0)
-        ok = parse_count (v, 1, 1000, &steps);
+        ok = cli_parse_int (v, 1, 1000, &steps);
       else if (strcmp (a, "--repeat") == 0)
-        ok = parse_count (v, 1, 1000, &repeat);
+        ok = cli_parse_int (v, 1, 1000, &repeat);
       else if (strcmp (a, "--guidance") == 0)
         ok = (guidance = strtod (v, NULL)) > 0 && guidance < 100;
       else

@@ -65,18 +65,6 @@ on_progress (const ae_progress *p, void *user_data)
 }
 
 static bool
-parse_int (const char *text, int64_t min, int64_t max, int64_t *out)
-{
-  char *end;
-  errno = 0;
-  long long v = strtoll (text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
-    return false;
-  *out = v;
-  return true;
-}
-
-static bool
 ends_with (const char *s, const char *suffix)
 {
   size_t a = strlen (s), b = strlen (suffix);
@@ -173,17 +161,17 @@ cli_generate (int argc, char **argv)
         out = v;
       else if (strcmp (a, "--dtype") == 0)
         dtype_name = v;
-      else if (strcmp (a, "--seed") == 0 && parse_int (v, 0, INT64_MAX, &seed))
+      else if (strcmp (a, "--seed") == 0 && cli_parse_int (v, 0, INT64_MAX, &seed))
         ;
-      else if (strcmp (a, "--steps") == 0 && parse_int (v, 1, 1000, &steps))
+      else if (strcmp (a, "--steps") == 0 && cli_parse_int (v, 1, 1000, &steps))
         ;
-      else if (strcmp (a, "--width") == 0 && parse_int (v, 16, 8192, &width))
+      else if (strcmp (a, "--width") == 0 && cli_parse_int (v, 16, 8192, &width))
         ;
-      else if (strcmp (a, "--height") == 0 && parse_int (v, 16, 8192, &height))
+      else if (strcmp (a, "--height") == 0 && cli_parse_int (v, 16, 8192, &height))
         ;
-      else if (strcmp (a, "--frames") == 0 && parse_int (v, 1, 1024, &frames))
+      else if (strcmp (a, "--frames") == 0 && cli_parse_int (v, 1, 1024, &frames))
         ;
-      else if (strcmp (a, "--fps") == 0 && parse_int (v, 1, 240, &fps))
+      else if (strcmp (a, "--fps") == 0 && cli_parse_int (v, 1, 240, &fps))
         ;
       else if (strcmp (a, "--guidance") == 0 && (guidance = strtod (v, NULL)) > 0 && guidance < 100)
         ;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Each returns the process exit status. */
@@ -41,6 +42,8 @@ extern const char *cli_library_dir;
 void cli_error (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 /* True when argv holds the flag. */
 bool cli_has_flag (int argc, char **argv, const char *flag);
+/* A whole decimal integer in [min, max] into *out; false otherwise. */
+bool cli_parse_int (const char *text, int64_t min, int64_t max, int64_t *out);
 
 /* generate's video output (MP4 or WebM with provenance), where the media
  * layer is built; false with a message printed otherwise. */

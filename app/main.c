@@ -1,5 +1,6 @@
 /* main.c: allegro-studio.  With no arguments, the desktop application; with a
  * subcommand, the same code paths headless. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,18 @@ cli_has_flag (int argc, char **argv, const char *flag)
     if (strcmp (argv[i], flag) == 0)
       return true;
   return false;
+}
+
+bool
+cli_parse_int (const char *text, int64_t min, int64_t max, int64_t *out)
+{
+  char *end;
+  errno = 0;
+  long long v = strtoll (text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || v < min || v > max)
+    return false;
+  *out = v;
+  return true;
 }
 
 typedef struct
